@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("users/", include("users.urls")),
+    path("posts/", include("posts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Camp"
+admin.site.site_title = "Camp"
+admin.site.index_title = "Administration"

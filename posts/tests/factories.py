@@ -1,0 +1,14 @@
+import factory
+
+from posts.models import Post
+from users.tests.factories import UserFactory
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    title = factory.Faker("sentence", nb_words=6)
+    content = factory.Faker("paragraph")
+    author = factory.SubFactory(UserFactory)
+    status = Post.Status.PUBLISHED
+
+    class Meta:
+        model = Post

@@ -1,0 +1,44 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class UniqueEmailMixin:
+    """Show a duplicate email, in any letter case, as an error on the email field.
+
+    The database constraint is what guarantees uniqueness; this only puts the
+    message where the person typing will look for it.
+    """
+
+    error_messages = {
+        "duplicate_email": _("A user with that email address already exists."),
+    }
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                self.error_messages["duplicate_email"], code="duplicate_email"
+            )
+        return email
+
+
+class UserAdminCreationForm(UniqueEmailMixin, auth_forms.UserCreationForm):
+    error_messages = {
+        **auth_forms.UserCreationForm.error_messages,
+        **UniqueEmailMixin.error_messages,
+    }
+
+    class Meta(auth_forms.UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "name")
+
+
+class UserAdminChangeForm(UniqueEmailMixin, auth_forms.UserChangeForm):
+    class Meta(auth_forms.UserChangeForm.Meta):
+        model = User

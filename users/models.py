@@ -1,0 +1,66 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class CampUserManager(UserManager):
+    """Normalize email addresses so case never creates a second account."""
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return (email or "").strip().lower()
+
+
+class User(AbstractUser):
+    """A person who can be listed, managed and, if staff, log in to Camp.
+
+    One `name` field instead of first/last name: Japanese and English names do
+    not split the same way.
+    """
+
+    first_name = None
+    last_name = None
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.EmailField(
+        _("email address"),
+        error_messages={"unique": _("A user with that email address already exists.")},
+    )
+
+    objects = CampUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["-date_joined", "-id"]
+        constraints = [
+            # Django compiles `email__iexact` to UPPER(email), so the unique
+            # index on that expression also serves case-insensitive lookups.
+            models.UniqueConstraint(
+                Upper("email"),
+                name="users_user_email_ci_unique",
+                violation_error_message=_("A user with that email address already exists."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-date_joined", "-id"], name="users_user_joined_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email)
+
+    def get_absolute_url(self) -> str:
+        return reverse("users:detail", kwargs={"pk": self.pk})
+
+    def get_full_name(self) -> str:
+        return self.name.strip()
+
+    def get_short_name(self) -> str:
+        return self.name.strip() or self.username
