@@ -2,11 +2,42 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from .charts import bar_chart
 from .health import check_services
+from .mixins import StaffRequiredMixin
+from .selectors import dashboard_counts, global_search, newest_users, posts_per_day, recent_posts
 
 
-class HomeView(TemplateView):
+class HomeView(StaffRequiredMixin, TemplateView):
+    """Counts, recent activity and a 30-day chart of new posts."""
+
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            counts=dashboard_counts(),
+            chart=bar_chart(posts_per_day(days=30)),
+            recent_posts=recent_posts(),
+            newest_users=newest_users(),
+            **kwargs,
+        )
+
+
+class SearchView(StaffRequiredMixin, TemplateView):
+    """Search users and posts at once; results grouped by kind."""
+
+    template_name = "search.html"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "")[:200]
+        results = global_search(query=query)
+        user = self.request.user
+        return super().get_context_data(
+            global_search_query=query,
+            users=results["users"] if user.has_perm("users.view_user") else None,
+            posts=results["posts"] if user.has_perm("posts.view_post") else None,
+            **kwargs,
+        )
 
 
 @never_cache

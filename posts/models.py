@@ -5,6 +5,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class PostQuerySet(models.QuerySet):
+    def search(self, query: str) -> "PostQuerySet":
+        """Posts whose title or content contains `query`, ignoring case."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(models.Q(title__icontains=query) | models.Q(content__icontains=query))
+
+
 class Post(models.Model):
     """A piece of writing by one user, moving from draft to published to archived."""
 
@@ -24,6 +33,8 @@ class Post(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("post")

@@ -28,13 +28,13 @@ class UniqueEmailMixin:
         return email
 
 
-class UserAdminCreationForm(UniqueEmailMixin, auth_forms.UserCreationForm):
+class UserAdminCreationForm(UniqueEmailMixin, auth_forms.AdminUserCreationForm):
     error_messages = {
-        **auth_forms.UserCreationForm.error_messages,
+        **auth_forms.AdminUserCreationForm.error_messages,
         **UniqueEmailMixin.error_messages,
     }
 
-    class Meta(auth_forms.UserCreationForm.Meta):
+    class Meta(auth_forms.AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "email", "name")
 
@@ -42,3 +42,28 @@ class UserAdminCreationForm(UniqueEmailMixin, auth_forms.UserCreationForm):
 class UserAdminChangeForm(UniqueEmailMixin, auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
+
+
+class UserCreateForm(UniqueEmailMixin, auth_forms.UserCreationForm):
+    """Create a user from the dashboard: profile, staff flag and a checked password."""
+
+    error_messages = {
+        **auth_forms.UserCreationForm.error_messages,
+        **UniqueEmailMixin.error_messages,
+    }
+
+    class Meta:
+        model = User
+        fields = ("username", "email", "name", "is_staff")
+        field_classes = {"username": auth_forms.UsernameField}
+
+
+class UserUpdateForm(UniqueEmailMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("username", "email", "name", "is_staff")
+        field_classes = {"username": auth_forms.UsernameField}
+
+
+class UserSetPasswordForm(auth_forms.SetPasswordForm):
+    """Set a new password, entered twice and checked by the password validators."""

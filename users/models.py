@@ -5,7 +5,23 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
-class CampUserManager(UserManager):
+class UserQuerySet(models.QuerySet):
+    def search(self, query: str) -> "UserQuerySet":
+        """Users whose username, email or name contains `query`, ignoring case."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            models.Q(username__icontains=query)
+            | models.Q(email__icontains=query)
+            | models.Q(name__icontains=query)
+        )
+
+    def with_post_count(self) -> "UserQuerySet":
+        return self.annotate(post_count=models.Count("posts"))
+
+
+class CampUserManager(UserManager.from_queryset(UserQuerySet)):
     """Normalize email addresses so case never creates a second account."""
 
     @classmethod

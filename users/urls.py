@@ -4,5 +4,17 @@ from . import views
 
 app_name = "users"
 urlpatterns = [
+    path("", views.UserListView.as_view(), name="list"),
+    path("new/", views.UserCreateView.as_view(), name="create"),
+    path("suggest/", views.UserAutocompleteView.as_view(), name="autocomplete"),
     path("<int:pk>/", views.UserDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.UserUpdateView.as_view(), name="update"),
+    path("<int:pk>/password/", views.UserSetPasswordView.as_view(), name="set_password"),
+    path("<int:pk>/activate/", views.UserSetActiveView.as_view(active=True), name="activate"),
+    path(
+        "<int:pk>/deactivate/",
+        views.UserSetActiveView.as_view(active=False),
+        name="deactivate",
+    ),
+    path("<int:pk>/delete/", views.UserDeleteView.as_view(), name="delete"),
 ]

@@ -1,7 +1,129 @@
-from django.views.generic import DetailView
+from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
+from camp.mixins import StaffRequiredMixin
+
+from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
 from .models import User
+from .selectors import user_detail_queryset, user_list, user_posts, user_suggestions
+from .services import user_set_active
 
 
-class UserDetailView(DetailView):
+class UserListView(StaffRequiredMixin, ListView):
+    permission_required = "users.view_user"
+    template_name = "users/user_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filterset = user_list(params=self.request.GET)
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filterset=self.filterset, **kwargs)
+
+
+class UserDetailView(StaffRequiredMixin, DetailView):
+    """The profile, with the user's posts paginated beneath it."""
+
+    permission_required = "users.view_user"
+    template_name = "users/user_detail.html"
+    context_object_name = "profile"
+    paginate_by = 10
+
+    def get_queryset(self):
+        return user_detail_queryset()
+
+    def get_context_data(self, **kwargs):
+        paginator = Paginator(user_posts(user=self.object), self.paginate_by)
+        page_obj = paginator.get_page(self.request.GET.get("page"))
+        return super().get_context_data(page_obj=page_obj, **kwargs)
+
+
+class UserCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):
+    permission_required = "users.add_user"
     model = User
+    form_class = UserCreateForm
+    template_name = "users/user_form.html"
+    success_message = _("User “%(username)s” was created.")
+
+
+class UserUpdateView(StaffRequiredMixin, SuccessMessageMixin, UpdateView):
+    permission_required = "users.change_user"
+    model = User
+    form_class = UserUpdateForm
+    template_name = "users/user_form.html"
+    context_object_name = "profile"
+    success_message = _("User “%(username)s” was updated.")
+
+
+class UserSetPasswordView(StaffRequiredMixin, FormView):
+    permission_required = "users.change_user"
+    form_class = UserSetPasswordForm
+    template_name = "users/user_set_password.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.profile = get_object_or_404(User, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.profile}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(profile=self.profile, **kwargs)
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(
+            self.request,
+            _("The password of “%(username)s” was changed.") % {"username": self.profile},
+        )
+        return HttpResponseRedirect(self.profile.get_absolute_url())
+
+
+class UserSetActiveView(StaffRequiredMixin, View):
+    """Activate or deactivate a user: the safe alternative to deleting."""
+
+    permission_required = "users.change_user"
+    http_method_names = ["post"]
+    active = True
+
+    def post(self, request, pk):
+        profile = user_set_active(user=get_object_or_404(User, pk=pk), active=self.active)
+        if self.active:
+            text = _("User “%(username)s” was activated.")
+        else:
+            text = _("User “%(username)s” was deactivated and can no longer log in.")
+        messages.success(request, text % {"username": profile.username})
+        return HttpResponseRedirect(profile.get_absolute_url())
+
+
+class UserDeleteView(StaffRequiredMixin, DeleteView):
+    permission_required = "users.delete_user"
+    template_name = "users/user_confirm_delete.html"
+    context_object_name = "profile"
+    success_url = reverse_lazy("users:list")
+
+    def get_queryset(self):
+        return user_detail_queryset()
+
+    def form_valid(self, form):
+        username = self.object.username
+        response = super().form_valid(form)
+        messages.success(
+            self.request, _("User “%(username)s” was deleted.") % {"username": username}
+        )
+        return response
+
+
+class UserAutocompleteView(StaffRequiredMixin, View):
+    """Suggest usernames for the author box of the post form."""
+
+    def get(self, request):
+        return JsonResponse({"results": user_suggestions(query=request.GET.get("q", ""))})

@@ -1,0 +1,45 @@
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs) -> str:
+    """Return the current query string with `kwargs` replaced (None removes a key).
+
+    Changing the sort or a filter goes back to page 1.
+    """
+    query: QueryDict = context["request"].GET.copy()
+    if "page" not in kwargs:
+        query.pop("page", None)
+    for key, value in kwargs.items():
+        if value is None or value == "":
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, field: str, label: str) -> str:
+    """Render a column header link that sorts by `field`, toggling the direction."""
+    current = context["request"].GET.get("sort", "")
+    if current == field:
+        next_sort, state, aria = f"-{field}", "asc", "ascending"
+    elif current == f"-{field}":
+        next_sort, state, aria = field, "desc", "descending"
+    else:
+        next_sort, state, aria = field, "", "none"
+    href = query_replace(context, sort=next_sort)
+    return format_html(
+        '<th scope="col" aria-sort="{}"><a href="{}" class="sort {}" title="{}">{}</a></th>',
+        aria,
+        href,
+        state,
+        _("Sort by %(column)s") % {"column": label},
+        label,
+    )

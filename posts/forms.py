@@ -1,0 +1,44 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from .models import Post
+
+
+class AuthorField(forms.ModelChoiceField):
+    """Pick the author by username in a text box.
+
+    A <select> of every user does not scale to 100,000 users; a text input
+    with suggestions does, and still works without JavaScript.
+    """
+
+    default_error_messages = {
+        "invalid_choice": _("No user with that username exists."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "data-autocomplete-url": reverse_lazy("users:autocomplete"),
+                    "list": "author-suggestions",
+                }
+            ),
+        )
+        super().__init__(
+            queryset=get_user_model().objects.all(), to_field_name="username", **kwargs
+        )
+
+
+class PostForm(forms.ModelForm):
+    author = AuthorField(
+        label=_("Author"), help_text=_("Username of the author; type to get suggestions.")
+    )
+
+    class Meta:
+        model = Post
+        fields = ("title", "content", "status", "author")
+        widgets = {"content": forms.Textarea(attrs={"rows": 12})}

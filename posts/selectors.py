@@ -1,0 +1,17 @@
+from django.http import QueryDict
+
+from .filters import PostFilterSet
+from .models import Post, PostQuerySet
+
+
+def post_list(*, params: QueryDict | dict | None = None) -> PostFilterSet:
+    """Return the filter set for the post list; its `.qs` is the filtered list.
+
+    The author is joined in the same query so a page of posts costs one query.
+    """
+    queryset = Post.objects.select_related("author")
+    return PostFilterSet(params or None, queryset=queryset)
+
+
+def post_detail_queryset() -> PostQuerySet:
+    return Post.objects.select_related("author")
