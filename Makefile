@@ -7,6 +7,7 @@ PIP := $(VENV)/bin/pip
 
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/camp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+TEST_CACHE_KEY_PREFIX ?= camp-test
 
 .PHONY: install run test lint format bench serve
 
@@ -29,7 +30,7 @@ run: install
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	CACHE_KEY_PREFIX=camp-test SECRET_KEY=camp-test-only-secret-key DEBUG=false \
+	CACHE_KEY_PREFIX=$(TEST_CACHE_KEY_PREFIX) SECRET_KEY=camp-test-only-secret-key DEBUG=false \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
