@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from camp.history import CampHistoricalRecords
+
 
 class PostQuerySet(models.QuerySet):
     def search(self, query: str) -> "PostQuerySet":
@@ -35,6 +37,7 @@ class Post(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = PostQuerySet.as_manager()
+    history = CampHistoricalRecords()
 
     class Meta:
         verbose_name = _("post")

@@ -15,3 +15,13 @@ def post_list(*, params: QueryDict | dict | None = None) -> PostFilterSet:
 
 def post_detail_queryset() -> PostQuerySet:
     return Post.objects.select_related("author")
+
+
+def deleted_posts():
+    """Deletion records of posts that are still deleted, newest first."""
+    return (
+        Post.history.filter(history_type="-")
+        .exclude(id__in=Post.objects.values("id"))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )

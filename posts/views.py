@@ -1,20 +1,26 @@
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
+from camp.history import history_timeline
 from camp.mixins import StaffRequiredMixin
+from camp.paginator import EstimatedCountPaginator
 
 from .forms import PostForm
 from .models import Post
-from .selectors import post_detail_queryset, post_list
+from .selectors import deleted_posts, post_detail_queryset, post_list
+from .services import RestoreError, post_restore
 
 
 class PostListView(StaffRequiredMixin, ListView):
     permission_required = "posts.view_post"
     template_name = "posts/post_list.html"
     paginate_by = 25
+    paginator_class = EstimatedCountPaginator
 
     def get_queryset(self):
         self.filterset = post_list(params=self.request.GET)
@@ -30,6 +36,9 @@ class PostDetailView(StaffRequiredMixin, DetailView):
 
     def get_queryset(self):
         return post_detail_queryset()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(history=history_timeline(self.object), **kwargs)
 
 
 class PostCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):
@@ -66,3 +75,31 @@ class PostDeleteView(StaffRequiredMixin, DeleteView):
         response = super().form_valid(form)
         messages.success(self.request, _("Post “%(title)s” was deleted.") % {"title": title})
         return response
+
+
+class DeletedPostListView(StaffRequiredMixin, ListView):
+    """Recently deleted posts: who deleted each, and when."""
+
+    permission_required = "posts.view_post"
+    template_name = "posts/post_deleted_list.html"
+    paginate_by = 25
+    context_object_name = "records"
+
+    def get_queryset(self):
+        return deleted_posts()
+
+
+class PostRestoreView(StaffRequiredMixin, View):
+    """Restore a deleted post with its original id."""
+
+    permission_required = "posts.add_post"
+    http_method_names = ["post"]
+
+    def post(self, request, history_id):
+        try:
+            post = post_restore(history_id=history_id)
+        except RestoreError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(reverse_lazy("posts:deleted"))
+        messages.success(request, _("Post “%(title)s” was restored.") % {"title": post.title})
+        return HttpResponseRedirect(post.get_absolute_url())

@@ -4,6 +4,8 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from camp.history import CampHistoricalRecords
+
 
 class UserQuerySet(models.QuerySet):
     def search(self, query: str) -> "UserQuerySet":
@@ -45,6 +47,8 @@ class User(AbstractUser):
     )
 
     objects = CampUserManager()
+    # Secrets and login bookkeeping are never recorded.
+    history = CampHistoricalRecords(excluded_fields=["password", "last_login"])
 
     REQUIRED_FIELDS = ["email"]
 

@@ -30,3 +30,7 @@ def user_suggestions(*, query: str, limit: int = 10) -> list[dict[str, str]]:
         return []
     users = User.objects.filter(username__istartswith=query).order_by("username")
     return list(users.values("username", "name")[:limit])
+
+
+def user_recent_posts(*, user: User, limit: int = 10) -> list[Post]:
+    return list(Post.objects.filter(author=user).order_by("-created_at", "-id")[:limit])

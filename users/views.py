@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
+from camp.history import history_timeline
 from camp.mixins import StaffRequiredMixin
+from camp.paginator import EstimatedCountPaginator
 
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
 from .models import User
@@ -20,6 +22,7 @@ class UserListView(StaffRequiredMixin, ListView):
     permission_required = "users.view_user"
     template_name = "users/user_list.html"
     paginate_by = 25
+    paginator_class = EstimatedCountPaginator
 
     def get_queryset(self):
         self.filterset = user_list(params=self.request.GET)
@@ -43,7 +46,9 @@ class UserDetailView(StaffRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         paginator = Paginator(user_posts(user=self.object), self.paginate_by)
         page_obj = paginator.get_page(self.request.GET.get("page"))
-        return super().get_context_data(page_obj=page_obj, **kwargs)
+        return super().get_context_data(
+            page_obj=page_obj, history=history_timeline(self.object), **kwargs
+        )
 
 
 class UserCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):
@@ -79,6 +84,7 @@ class UserSetPasswordView(StaffRequiredMixin, FormView):
         return super().get_context_data(profile=self.profile, **kwargs)
 
     def form_valid(self, form):
+        self.profile._change_reason = _("Password changed")
         form.save()
         messages.success(
             self.request,

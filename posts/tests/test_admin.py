@@ -1,19 +1,80 @@
+import csv
+import io
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from posts.models import Post
+from users.tests.factories import StaffUserFactory, UserFactory
 
 from .factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 
+CHANGELIST = reverse("admin:posts_post_changelist")
+
 
 def test_changelist(admin_client):
     PostFactory.create_batch(3)
 
-    response = admin_client.get(reverse("admin:posts_post_changelist"))
+    response = admin_client.get(CHANGELIST)
 
     assert response.status_code == HTTPStatus.OK
+
+
+def test_changelist_links_the_author_to_their_admin_page(admin_client):
+    post = PostFactory()
+
+    response = admin_client.get(CHANGELIST)
+
+    assert reverse("admin:users_user_change", args=[post.author_id]) in response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status__exact": "draft"},
+        {"author__is_staff__exact": "1"},
+        {"q": "hello"},
+        {"created_at__year": "2026"},
+        {"o": "-2"},
+    ],
+)
+def test_changelist_filters_search_and_ordering(admin_client, params):
+    PostFactory.create_batch(2)
+
+    response = admin_client.get(CHANGELIST, params)
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_changelist_never_counts_the_whole_table(admin_client):
+    PostFactory.create_batch(3)
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(CHANGELIST)
+
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the changelist should count (capped) rows"
+    for sql in counts:
+        assert 'FROM "posts_post"' not in sql.split("(SELECT", 1)[0], sql
+        assert "LIMIT" in sql.upper(), sql
+
+
+def test_changelist_queries_do_not_grow_with_page_size(admin_client):
+    PostFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(CHANGELIST)
+    PostFactory.create_batch(45)
+
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(CHANGELIST)
+
+    assert len(many) == len(few)
 
 
 def test_add_page(admin_client):
@@ -22,9 +83,100 @@ def test_add_page(admin_client):
     assert response.status_code == HTTPStatus.OK
 
 
+def test_add_uses_an_author_autocomplete(admin_client):
+    response = admin_client.get(reverse("admin:posts_post_add"))
+
+    assert "admin-autocomplete" in response.text
+
+
 def test_change_page(admin_client):
     post = PostFactory()
 
-    response = admin_client.get(reverse("admin:posts_post_change", kwargs={"object_id": post.pk}))
+    response = admin_client.get(reverse("admin:posts_post_change", args=[post.pk]))
 
     assert response.status_code == HTTPStatus.OK
+
+
+def test_change_page_view_on_site_goes_to_the_dashboard(admin_client):
+    post = PostFactory()
+
+    response = admin_client.get(reverse("admin:posts_post_change", args=[post.pk]))
+
+    shortcut = response.context["original"].get_absolute_url()
+    assert shortcut == reverse("posts:detail", args=[post.pk])
+    assert "viewsitelink" in response.text
+
+
+def test_delete_page(admin_client):
+    post = PostFactory()
+
+    response = admin_client.get(reverse("admin:posts_post_delete", args=[post.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_history_page(admin_client):
+    post = PostFactory()
+
+    response = admin_client.get(reverse("admin:posts_post_history", args=[post.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def _run_action(client, action, posts):
+    return client.post(
+        CHANGELIST,
+        {"action": action, "_selected_action": [p.pk for p in posts]},
+        follow=True,
+    )
+
+
+def test_publish_action_publishes_selected_posts(admin_client):
+    drafts = PostFactory.create_batch(2, status=Post.Status.DRAFT)
+    other = PostFactory(status=Post.Status.DRAFT)
+
+    response = _run_action(admin_client, "publish", drafts)
+
+    assert response.status_code == HTTPStatus.OK
+    assert {p.status for p in Post.objects.filter(pk__in=[d.pk for d in drafts])} == {"published"}
+    other.refresh_from_db()
+    assert other.status == Post.Status.DRAFT
+    assert "2 posts were set to Published." in response.text
+
+
+def test_archive_action_archives_selected_posts(admin_client):
+    posts = PostFactory.create_batch(2, status=Post.Status.PUBLISHED)
+
+    _run_action(admin_client, "archive", posts)
+
+    assert set(Post.objects.values_list("status", flat=True)) == {"archived"}
+
+
+def test_actions_need_the_change_permission(client):
+    viewer = StaffUserFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    posts = PostFactory.create_batch(2, status=Post.Status.DRAFT)
+
+    response = _run_action(client, "publish", posts)
+
+    assert response.status_code == HTTPStatus.OK
+    assert set(Post.objects.values_list("status", flat=True)) == {"draft"}
+
+
+def test_export_action_streams_the_selected_posts_as_csv(admin_client):
+    author = UserFactory(username="hanako")
+    chosen = PostFactory(title="日本語のタイトル", author=author)
+    PostFactory(title="not exported")
+
+    response = admin_client.post(
+        CHANGELIST, {"action": "export_as_csv", "_selected_action": [chosen.pk]}
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert len(rows) == 2
+    assert rows[1][1] == "日本語のタイトル"

@@ -1,23 +1,39 @@
+import re
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
 
+from posts.tests.factories import PostFactory
+from users.models import User
+
 from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:users_user_changelist")
 
 
 def test_changelist(admin_client):
     UserFactory.create_batch(3)
 
-    response = admin_client.get(reverse("admin:users_user_changelist"))
+    response = admin_client.get(CHANGELIST)
 
     assert response.status_code == HTTPStatus.OK
 
 
-def test_search(admin_client):
-    response = admin_client.get(reverse("admin:users_user_changelist"), {"q": "hanako"})
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "hanako"},
+        {"is_active__exact": "1"},
+        {"is_staff__exact": "0"},
+        {"is_superuser__exact": "1"},
+        {"date_joined__gte": "2020-01-01 00:00:00+00:00"},
+    ],
+)
+def test_changelist_search_and_filters(admin_client, params):
+    response = admin_client.get(CHANGELIST, params)
 
     assert response.status_code == HTTPStatus.OK
 
@@ -42,9 +58,9 @@ def test_add_creates_user(admin_client):
     )
 
     assert response.status_code == HTTPStatus.FOUND
-    from users.models import User
-
-    assert User.objects.get(username="hanako").email == "hanako@example.com"
+    user = User.objects.get(username="hanako")
+    assert user.email == "hanako@example.com"
+    assert user.check_password("a-long-Passphrase-42")
 
 
 def test_add_refuses_email_differing_only_in_case(admin_client):
@@ -65,9 +81,36 @@ def test_add_refuses_email_differing_only_in_case(admin_client):
     assert "email" in response.context["adminform"].form.errors
 
 
-def test_change_page(admin_client):
+def test_change_page_links_to_the_password_form(admin_client):
     user = UserFactory()
 
-    response = admin_client.get(reverse("admin:users_user_change", kwargs={"object_id": user.pk}))
+    response = admin_client.get(reverse("admin:users_user_change", args=[user.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert 'href="../password/"' in response.text
+
+
+def test_change_page_shows_a_short_list_of_recent_posts(admin_client):
+    user = UserFactory()
+    PostFactory.create_batch(15, author=user)
+
+    response = admin_client.get(reverse("admin:users_user_change", args=[user.pk]))
+
+    assert response.text.count(reverse("admin:posts_post_changelist") + "?author__id__exact") == 1
+    assert len(re.findall(r'href="/admin/posts/post/\d+/change/"', response.text)) == 10
+
+
+def test_delete_page(admin_client):
+    user = UserFactory()
+
+    response = admin_client.get(reverse("admin:users_user_delete", args=[user.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_history_page(admin_client):
+    user = UserFactory()
+
+    response = admin_client.get(reverse("admin:users_user_history", args=[user.pk]))
 
     assert response.status_code == HTTPStatus.OK
