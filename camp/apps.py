@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CampConfig(AppConfig):
     name = "camp"
     verbose_name = "Camp"
+
+    def ready(self) -> None:
+        from . import invalidation  # noqa: F401  (connects the cache receivers)

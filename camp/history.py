@@ -57,18 +57,17 @@ def _display(model: type[models.Model], field_name: str, value: Any, names: dict
     return value
 
 
-def history_timeline(obj: models.Model, *, limit: int = 20) -> list[HistoryEntry]:
-    """Return the newest `limit` history entries of `obj`, each with its field diffs.
+def history_timeline(model: type[models.Model], pk: int, *, limit: int = 20) -> list[HistoryEntry]:
+    """Return the newest `limit` history entries of a record, each with its field diffs.
 
     One query for the records (and their users), one for the names of any
     related objects mentioned; diffs are computed between neighbours in Python.
     """
     records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
+        model.history.filter(**{model._meta.pk.attname: pk})
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit + 1]
     )
-    model = type(obj)
     fk_fields = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
     names: dict = {}
     for field in fk_fields:

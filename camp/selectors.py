@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from camp.cache import get_or_load, invalidate
 from posts.models import Post
 from users.models import User
 
@@ -56,6 +57,40 @@ def posts_per_day(*, days: int = 30) -> list[DayCount]:
         )
         for offset in range(days)
     ]
+
+
+#: Bump when the shape of the cached dashboard statistics changes.
+DASHBOARD_STATS_VERSION = 1
+DASHBOARD_STATS_KEY = "dashboard:stats"
+#: Writes invalidate the statistics; the TTL only bounds how long a day
+#: boundary or a missed invalidation can show.
+DASHBOARD_STATS_TTL = 60
+
+
+def _load_dashboard_stats(days: int) -> dict:
+    return {
+        "today": timezone.localdate().isoformat(),
+        "counts": dashboard_counts(),
+        "per_day": [(p.day.isoformat(), p.count) for p in posts_per_day(days=days)],
+    }
+
+
+def dashboard_stats(*, days: int = 30) -> tuple[dict[str, int], list[DayCount]]:
+    """Return the home page counts and posts per day, from the cache when fresh."""
+    stats = get_or_load(
+        DASHBOARD_STATS_KEY,
+        lambda: _load_dashboard_stats(days),
+        ttl=DASHBOARD_STATS_TTL,
+        version=DASHBOARD_STATS_VERSION,
+    )
+    if stats["today"] != timezone.localdate().isoformat() or len(stats["per_day"]) != days:
+        stats = _load_dashboard_stats(days)
+    per_day = [DayCount(day=date.fromisoformat(d), count=c) for d, c in stats["per_day"]]
+    return stats["counts"], per_day
+
+
+def dashboard_stats_invalidate() -> None:
+    invalidate(DASHBOARD_STATS_KEY, version=DASHBOARD_STATS_VERSION)
 
 
 def recent_posts(*, limit: int = 5) -> list[Post]:

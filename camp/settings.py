@@ -140,26 +140,46 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 
 # Cache
 # https://docs.djangoproject.com/en/5.2/topics/cache/
-# Redis is a cache only; without REDIS_URL a per-process memory cache stands in.
+# https://github.com/jazzband/django-redis
+# Redis is a cache only: with Redis down every cache call answers "miss" within
+# the socket timeouts (IGNORE_EXCEPTIONS), the failure is logged (once per
+# burst, see camp.logging), and redis-py reconnects by itself when it returns.
+# Without REDIS_URL a per-process memory cache stands in.
 
 REDIS_URL = env("REDIS_URL", default="")
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="camp")
 CACHE_TTL = env.int("CACHE_TTL", default=300)
 
+
+def redis_cache(location: str, prefix: str) -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": prefix,
+        "TIMEOUT": CACHE_TTL,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "PARSER_CLASS": "redis.connection._HiredisParser",
+            # Loopback or LAN Redis answers in well under a millisecond; a
+            # quarter second means a dead Redis costs each request little.
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+            "IGNORE_EXCEPTIONS": True,
+            # Cached values are small dicts and lists (bench/cache.py): pickle is
+            # the fastest serializer for them and compression would cost more
+            # than it saves.
+            "CONNECTION_POOL_KWARGS": {
+                "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=50),
+                "health_check_interval": 30,
+            },
+        },
+    }
+
+
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "TIMEOUT": CACHE_TTL,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "PARSER_CLASS": "redis.connection._HiredisParser",
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
-        }
+        "default": redis_cache(REDIS_URL, CACHE_KEY_PREFIX),
+        "sessions": redis_cache(REDIS_URL, f"{CACHE_KEY_PREFIX}-sessions"),
     }
 else:
     CACHES = {
@@ -168,8 +188,16 @@ else:
             "LOCATION": "camp",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "TIMEOUT": CACHE_TTL,
-        }
+        },
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "camp-sessions",
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-sessions",
+        },
     }
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "camp.cache"
 
 
 # Authentication
@@ -187,8 +215,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions live in the database so that nothing depends on Redis staying up.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are written to PostgreSQL and read through their own cache alias:
+# a Redis outage logs nobody out and does not stop anyone logging in.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 
 
 # Internationalization
@@ -230,8 +260,20 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        # A Redis outage would otherwise log one error per cache call.
+        "once_per_burst": {"()": "camp.logging.OncePerBurstFilter", "interval": 60},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "cache_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["once_per_burst"],
+        },
+    },
+    "loggers": {
+        "camp.cache": {"handlers": ["cache_console"], "level": "WARNING", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

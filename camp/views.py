@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 from .charts import bar_chart
 from .health import check_services
 from .mixins import StaffRequiredMixin
-from .selectors import dashboard_counts, global_search, newest_users, posts_per_day, recent_posts
+from .selectors import dashboard_stats, global_search, newest_users, recent_posts
 
 
 class HomeView(StaffRequiredMixin, TemplateView):
@@ -14,9 +14,10 @@ class HomeView(StaffRequiredMixin, TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
+        counts, per_day = dashboard_stats(days=30)
         return super().get_context_data(
-            counts=dashboard_counts(),
-            chart=bar_chart(posts_per_day(days=30)),
+            counts=counts,
+            chart=bar_chart(per_day),
             recent_posts=recent_posts(),
             newest_users=newest_users(),
             **kwargs,

@@ -38,7 +38,7 @@ class PostDetailView(StaffRequiredMixin, DetailView):
         return post_detail_queryset()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(history=history_timeline(self.object), **kwargs)
+        return super().get_context_data(history=history_timeline(Post, self.object.pk), **kwargs)
 
 
 class PostCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):

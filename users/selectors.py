@@ -1,5 +1,10 @@
-from django.http import QueryDict
+from dataclasses import dataclass, fields
+from datetime import datetime
 
+from django.http import QueryDict
+from django.urls import reverse
+
+from camp.cache import get_or_load, invalidate
 from posts.models import Post, PostQuerySet
 
 from .filters import UserFilterSet
@@ -19,8 +24,8 @@ def user_detail_queryset() -> UserQuerySet:
     return User.objects.with_post_count()
 
 
-def user_posts(*, user: User) -> PostQuerySet:
-    return Post.objects.filter(author=user)
+def user_posts(*, user_id: int) -> PostQuerySet:
+    return Post.objects.filter(author_id=user_id)
 
 
 def user_suggestions(*, query: str, limit: int = 10) -> list[dict[str, str]]:
@@ -34,3 +39,76 @@ def user_suggestions(*, query: str, limit: int = 10) -> list[dict[str, str]]:
 
 def user_recent_posts(*, user: User, limit: int = 10) -> list[Post]:
     return list(Post.objects.filter(author=user).order_by("-created_at", "-id")[:limit])
+
+
+#: Bump when the shape of a cached user summary changes: old entries are then never read.
+USER_SUMMARY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """What the dashboard shows about a user, as plain data safe to cache."""
+
+    id: int
+    username: str
+    email: str
+    name: str
+    is_active: bool
+    is_staff: bool
+    is_superuser: bool
+    date_joined: datetime
+    last_login: datetime | None
+    post_count: int
+
+    @classmethod
+    def from_cache(cls, row: dict) -> "UserSummary":
+        """Build from cached plain data, where datetimes are ISO 8601 strings."""
+        values = dict(row)
+        for name in ("date_joined", "last_login"):
+            if isinstance(values[name], str):
+                values[name] = datetime.fromisoformat(values[name])
+        return cls(**values)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_absolute_url(self) -> str:
+        return reverse("users:detail", kwargs={"pk": self.id})
+
+
+def user_summary_key(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def _load_user_summary(user_id: int) -> dict | None:
+    row = (
+        User.objects.with_post_count()
+        .filter(pk=user_id)
+        .values(*(f.name for f in fields(UserSummary)))
+        .first()
+    )
+    if row is None:
+        return None
+    # Plain, serializer-neutral data: no model instances, datetimes as text.
+    for name in ("date_joined", "last_login"):
+        row[name] = row[name].isoformat() if row[name] else None
+    return row
+
+
+def user_summary(*, user_id: int) -> UserSummary | None:
+    """Return the summary of a user from the cache (`user:{id}`), loading it on a miss.
+
+    Cached as a plain dict for CACHE_TTL seconds; every write to the user or
+    their posts invalidates it (see users/signals.py).
+    """
+    row = get_or_load(
+        user_summary_key(user_id),
+        lambda: _load_user_summary(user_id),
+        version=USER_SUMMARY_VERSION,
+    )
+    return UserSummary.from_cache(row) if row else None
+
+
+def user_summary_invalidate(*user_ids: int) -> None:
+    invalidate(*(user_summary_key(i) for i in user_ids if i), version=USER_SUMMARY_VERSION)

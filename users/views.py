@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,13 @@ from camp.paginator import EstimatedCountPaginator
 
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
 from .models import User
-from .selectors import user_detail_queryset, user_list, user_posts, user_suggestions
+from .selectors import (
+    user_detail_queryset,
+    user_list,
+    user_posts,
+    user_suggestions,
+    user_summary,
+)
 from .services import user_set_active
 
 
@@ -33,21 +39,24 @@ class UserListView(StaffRequiredMixin, ListView):
 
 
 class UserDetailView(StaffRequiredMixin, DetailView):
-    """The profile, with the user's posts paginated beneath it."""
+    """The profile (from the cached summary), with the user's posts paginated beneath it."""
 
     permission_required = "users.view_user"
     template_name = "users/user_detail.html"
     context_object_name = "profile"
     paginate_by = 10
 
-    def get_queryset(self):
-        return user_detail_queryset()
+    def get_object(self, queryset=None):
+        summary = user_summary(user_id=self.kwargs["pk"])
+        if summary is None:
+            raise Http404(_("No user with that id exists."))
+        return summary
 
     def get_context_data(self, **kwargs):
-        paginator = Paginator(user_posts(user=self.object), self.paginate_by)
+        paginator = Paginator(user_posts(user_id=self.object.id), self.paginate_by)
         page_obj = paginator.get_page(self.request.GET.get("page"))
         return super().get_context_data(
-            page_obj=page_obj, history=history_timeline(self.object), **kwargs
+            page_obj=page_obj, history=history_timeline(User, self.object.id), **kwargs
         )
 
 

@@ -44,7 +44,7 @@ def test_dashboard_edit_records_old_and_new_values(client):
         {"title": "After", "content": post.content, "status": "published", "author": post.author},
     )
 
-    newest = history_timeline(post)[0]
+    newest = history_timeline(Post, post.pk)[0]
     assert newest.kind == "~"
     assert newest.user == editor
     changes = {str(c.field): (c.old, c.new) for c in newest.changes}
@@ -82,7 +82,7 @@ def test_plain_save_is_recorded_as_system():
     post.title = "After"
     post.save()
 
-    newest = history_timeline(post)[0]
+    newest = history_timeline(Post, post.pk)[0]
     assert newest.user is None
     assert [(str(c.field), c.old, c.new) for c in newest.changes] == [("title", "Before", "After")]
 
@@ -96,7 +96,7 @@ def test_bulk_publish_records_one_entry_per_post(admin_client, admin_user):
     )
 
     for post in posts:
-        newest = history_timeline(post)[0]
+        newest = history_timeline(Post, post.pk)[0]
         assert newest.user == admin_user
         assert [(c.old, c.new) for c in newest.changes] == [("Draft", "Published")]
 
@@ -106,7 +106,7 @@ def test_author_change_shows_usernames():
     post.author = UserFactory(username="hanako")
     post.save()
 
-    newest = history_timeline(post)[0]
+    newest = history_timeline(Post, post.pk)[0]
     assert [(c.old, c.new) for c in newest.changes] == [("taro", "hanako")]
 
 

@@ -51,7 +51,7 @@ def test_set_password_is_recorded_with_a_reason_and_no_values(admin_client, admi
         {"new_password1": "another-Passphrase-42", "new_password2": "another-Passphrase-42"},
     )
 
-    newest = history_timeline(user)[0]
+    newest = history_timeline(User, user.pk)[0]
     assert newest.user == admin_user
     assert newest.reason == "Password changed"
     assert newest.changes == []
@@ -65,7 +65,7 @@ def test_dashboard_edit_records_field_changes(admin_client, admin_user):
         {"username": user.username, "email": user.email, "name": "新しい名前"},
     )
 
-    newest = history_timeline(user)[0]
+    newest = history_timeline(User, user.pk)[0]
     assert newest.user == admin_user
     changes = {str(c.field): (c.old, c.new) for c in newest.changes}
     assert changes["name"] == ("Old Name", "新しい名前")
