@@ -5,11 +5,13 @@ unfiltered list on PostgreSQL uses the planner's row estimate instead; any
 other list counts, but stops counting at `cap` rows.
 """
 
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 
 class EstimatedCountPaginator(Paginator):
@@ -69,3 +71,116 @@ class EstimatedCountPaginator(Paginator):
         if row is None or row[0] < 0:
             return None
         return int(row[0])
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    """Encode a row's (timestamp, id) sort key as `microseconds_id`."""
+    return f"{(moment - EPOCH) // timedelta(microseconds=1)}_{pk}"
+
+
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """Decode a cursor made by `encode_cursor`, or return None if it is not one."""
+    if not value:
+        return None
+    micros, _, pk = value.partition("_")
+    try:
+        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+class SeekPage(Page):
+    """A page that knows its neighbours by sort key when it was reached by seeking."""
+
+    seek_has_next: bool | None = None
+    seek_has_previous: bool | None = None
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+    def has_next(self) -> bool:
+        if self.seek_has_next is not None:
+            return self.seek_has_next
+        return super().has_next()
+
+    def has_previous(self) -> bool:
+        if self.seek_has_previous is not None:
+            return self.seek_has_previous
+        return super().has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1 if self.seek_has_next else super().next_page_number()
+
+    def previous_page_number(self) -> int:
+        return self.number - 1 if self.seek_has_previous else super().previous_page_number()
+
+
+class SeekPaginator(EstimatedCountPaginator):
+    """Seek (keyset) pagination for the default newest-first ordering.
+
+    `?page=N` alone skips rows with OFFSET, which grows with N. The Next and
+    Previous links also carry the sort key of the edge row (`after`/`before`),
+    so following them costs the same on page 10,000 as on page 1, and the URL
+    still names the page, so it can be shared.
+    """
+
+    def __init__(
+        self, object_list, per_page, *, key: tuple[str, str], after=None, before=None, **kwargs
+    ):
+        super().__init__(object_list, per_page, **kwargs)
+        self.key = key
+        self.after = decode_cursor(after)
+        self.before = None if self.after else decode_cursor(before)
+
+    def _get_page(self, *args, **kwargs) -> SeekPage:
+        return SeekPage(*args, **kwargs)
+
+    def seekable(self) -> bool:
+        ordering = self.object_list.query.order_by or self.object_list.model._meta.ordering
+        return tuple(ordering) == tuple(f"-{field}" for field in self.key)
+
+    def page(self, number):
+        if not (self.after or self.before) or not self.seekable():
+            return self._with_cursors(super().page(number))
+        number = self._positive(number)
+        field, tie = self.key
+        moment, pk = self.after or self.before
+        if self.after:
+            rows = self.object_list.filter(
+                Q(**{f"{field}__lt": moment}) | Q(**{field: moment, f"{tie}__lt": pk}),
+                **{f"{field}__lte": moment},
+            )
+        else:
+            rows = self.object_list.filter(
+                Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{tie}__gt": pk}),
+                **{f"{field}__gte": moment},
+            ).order_by(field, tie)
+        rows = list(rows[: self.per_page + 1])
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if self.before:
+            rows.reverse()
+        page = self._get_page(rows, number, self)
+        page.seek_has_next = more if self.after else True
+        page.seek_has_previous = number > 1 if self.after else more
+        return self._with_cursors(page)
+
+    def _positive(self, number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(_("That page number is not an integer")) from None
+        if number < 1:
+            raise EmptyPage(_("That page number is less than 1"))
+        return number
+
+    def _with_cursors(self, page):
+        rows = list(page.object_list)
+        page.object_list = rows
+        if rows and self.seekable():
+            field, tie = self.key
+            page.next_cursor = encode_cursor(getattr(rows[-1], field), getattr(rows[-1], tie))
+            page.previous_cursor = encode_cursor(getattr(rows[0], field), getattr(rows[0], tie))
+        return page

@@ -10,7 +10,8 @@ from camp.history import CampHistoricalRecords
 class PostQuerySet(models.QuerySet):
     def search(self, query: str) -> "PostQuerySet":
         """Posts whose title or content contains `query`, ignoring case."""
-        query = query.strip()
+        # PostgreSQL text cannot hold NUL, and no stored value contains one.
+        query = query.replace("\x00", "").strip()
         if not query:
             return self
         return self.filter(models.Q(title__icontains=query) | models.Q(content__icontains=query))
@@ -52,6 +53,8 @@ class Post(models.Model):
             models.Index(
                 fields=["status", "-created_at", "-id"], name="posts_post_status_created_idx"
             ),
+            models.Index(fields=["title", "id"], name="posts_post_title_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="posts_post_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, ListView, U
 
 from camp.history import history_timeline
 from camp.mixins import StaffRequiredMixin
-from camp.paginator import EstimatedCountPaginator
+from camp.paginator import SeekPaginator
 
 from .forms import PostForm
 from .models import Post
@@ -20,11 +20,20 @@ class PostListView(StaffRequiredMixin, ListView):
     permission_required = "posts.view_post"
     template_name = "posts/post_list.html"
     paginate_by = 25
-    paginator_class = EstimatedCountPaginator
 
     def get_queryset(self):
         self.filterset = post_list(params=self.request.GET)
         return self.filterset.qs
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return SeekPaginator(
+            queryset,
+            per_page,
+            key=("created_at", "id"),
+            after=self.request.GET.get("after"),
+            before=self.request.GET.get("before"),
+            **kwargs,
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(filterset=self.filterset, **kwargs)

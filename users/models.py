@@ -10,7 +10,8 @@ from camp.history import CampHistoricalRecords
 class UserQuerySet(models.QuerySet):
     def search(self, query: str) -> "UserQuerySet":
         """Users whose username, email or name contains `query`, ignoring case."""
-        query = query.strip()
+        # PostgreSQL text cannot hold NUL, and no stored value contains one.
+        query = query.replace("\x00", "").strip()
         if not query:
             return self
         return self.filter(
@@ -67,6 +68,8 @@ class User(AbstractUser):
         ]
         indexes = [
             models.Index(fields=["-date_joined", "-id"], name="users_user_joined_idx"),
+            models.Index(fields=["email", "id"], name="users_user_email_idx"),
+            models.Index(fields=["name", "id"], name="users_user_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -10,11 +10,13 @@ register = template.Library()
 def query_replace(context, **kwargs) -> str:
     """Return the current query string with `kwargs` replaced (None removes a key).
 
-    Changing the sort or a filter goes back to page 1.
+    Changing the sort or a filter goes back to page 1 (and drops the page's
+    seek cursors).
     """
     query: QueryDict = context["request"].GET.copy()
     if "page" not in kwargs:
-        query.pop("page", None)
+        for key in ("page", "after", "before"):
+            query.pop(key, None)
     for key, value in kwargs.items():
         if value is None or value == "":
             query.pop(key, None)

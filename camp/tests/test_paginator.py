@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from camp.paginator import EstimatedCountPaginator
 from posts.models import Post
@@ -53,3 +54,79 @@ def test_pages_past_a_capped_count_still_open():
     page = paginator.page(4)
 
     assert len(page.object_list) == 2
+
+
+def _walk(paginator_factory, pages: int):
+    """Follow the Next links like a person would, collecting every row seen."""
+    seen, after = [], None
+    for number in range(1, pages + 1):
+        page = paginator_factory(after).page(number)
+        seen.extend(post.pk for post in page.object_list)
+        if not page.has_next():
+            break
+        after = page.next_cursor
+    return seen
+
+
+def test_seek_pages_have_no_duplicates_or_gaps_even_with_equal_timestamps():
+    from django.utils import timezone
+
+    from camp.paginator import SeekPaginator
+
+    moment = timezone.now()
+    PostFactory.create_batch(7, created_at=moment)
+    PostFactory.create_batch(6)
+
+    def factory(after):
+        return SeekPaginator(Post.objects.all(), 3, key=("created_at", "id"), after=after)
+
+    assert _walk(factory, 10) == list(Post.objects.values_list("pk", flat=True))
+
+
+def test_seek_backwards_returns_the_previous_page():
+    from camp.paginator import SeekPaginator
+
+    PostFactory.create_batch(9)
+    first = SeekPaginator(Post.objects.all(), 3, key=("created_at", "id")).page(1)
+    second = SeekPaginator(
+        Post.objects.all(), 3, key=("created_at", "id"), after=first.next_cursor
+    ).page(2)
+
+    back = SeekPaginator(
+        Post.objects.all(), 3, key=("created_at", "id"), before=second.previous_cursor
+    ).page(1)
+
+    assert [p.pk for p in back.object_list] == [p.pk for p in first.object_list]
+
+
+def test_seek_page_issues_no_offset(django_assert_num_queries):
+    from camp.paginator import SeekPaginator
+
+    PostFactory.create_batch(6)
+    first = SeekPaginator(Post.objects.all(), 3, key=("created_at", "id")).page(1)
+
+    with CaptureQueriesContext(connection) as queries:
+        SeekPaginator(
+            Post.objects.all(), 3, key=("created_at", "id"), after=first.next_cursor
+        ).page(2)
+
+    assert not any("OFFSET" in q["sql"] for q in queries)
+
+
+def test_a_bad_cursor_falls_back_to_offset_paging():
+    from camp.paginator import SeekPaginator
+
+    PostFactory.create_batch(6)
+
+    page = SeekPaginator(Post.objects.all(), 3, key=("created_at", "id"), after="garbage").page(2)
+
+    assert len(page.object_list) == 3
+
+
+def test_other_orderings_do_not_seek():
+    from camp.paginator import SeekPaginator
+
+    PostFactory.create_batch(6)
+    first = SeekPaginator(Post.objects.order_by("title"), 3, key=("created_at", "id")).page(1)
+
+    assert first.next_cursor == ""
