@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -62,9 +63,6 @@ def posts_per_day(*, days: int = 30) -> list[DayCount]:
 #: Bump when the shape of the cached dashboard statistics changes.
 DASHBOARD_STATS_VERSION = 1
 DASHBOARD_STATS_KEY = "dashboard:stats"
-#: Writes invalidate the statistics; the TTL only bounds how long a day
-#: boundary or a missed invalidation can show.
-DASHBOARD_STATS_TTL = 60
 
 
 def _load_dashboard_stats(days: int) -> dict:
@@ -80,7 +78,7 @@ def dashboard_stats(*, days: int = 30) -> tuple[dict[str, int], list[DayCount]]:
     stats = get_or_load(
         DASHBOARD_STATS_KEY,
         lambda: _load_dashboard_stats(days),
-        ttl=DASHBOARD_STATS_TTL,
+        ttl=settings.DASHBOARD_STATS_TTL,
         version=DASHBOARD_STATS_VERSION,
     )
     if stats["today"] != timezone.localdate().isoformat() or len(stats["per_day"]) != days:
@@ -103,7 +101,7 @@ def newest_users(*, limit: int = 5) -> list[User]:
 
 def global_search(*, query: str, limit: int = 10) -> dict[str, list]:
     """Users and posts matching `query`, a few of each kind."""
-    query = query.strip()
+    query = query.replace("\x00", "").strip()
     if not query:
         return {"users": [], "posts": []}
     return {
