@@ -18,6 +18,15 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset.search(value)
 
 
+class DateRangeInput(django_filters.widgets.DateRangeWidget):
+    """Two native date pickers, each with its own accessible name."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"type": "date", **(attrs or {})})
+        self.widgets[0].attrs["aria-label"] = _("From")
+        self.widgets[1].attrs["aria-label"] = _("To")
+
+
 class TieBreakingOrderingFilter(django_filters.OrderingFilter):
     """Order by the chosen column, then by id, so pages never overlap."""
 

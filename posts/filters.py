@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from camp.filters import SearchFilterSet, TieBreakingOrderingFilter
+from camp.filters import DateRangeInput, SearchFilterSet, TieBreakingOrderingFilter
 
 from .models import Post
 
@@ -14,7 +14,7 @@ class PostFilterSet(SearchFilterSet):
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at",
         label=_("Created"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=DateRangeInput(),
     )
     sort = TieBreakingOrderingFilter(
         fields=(

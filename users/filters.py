@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from camp.filters import SearchFilterSet, TieBreakingOrderingFilter
+from camp.filters import DateRangeInput, SearchFilterSet, TieBreakingOrderingFilter
 
 from .models import User
 
@@ -12,7 +12,7 @@ class UserFilterSet(SearchFilterSet):
     joined = django_filters.DateFromToRangeFilter(
         field_name="date_joined",
         label=_("Joined"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=DateRangeInput(),
     )
     sort = TieBreakingOrderingFilter(
         fields=(
