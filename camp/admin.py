@@ -6,6 +6,7 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .locking import VersionedFormMixin, save_versioned
 from .paginator import EstimatedCountPaginator
 
 
@@ -20,6 +21,16 @@ class CampModelAdmin(SimpleHistoryAdmin):
     """History with field diffs and revert; no full-table COUNT(*) on big changelists."""
 
     paginator = EstimatedCountPaginator
+
+    def save_model(self, request, obj, form, change):
+        if change and isinstance(form, VersionedFormMixin):
+            # The change view runs in a transaction: the version check holds
+            # the row lock until the whole change is committed.
+            obj._history_user = request.user
+            save_versioned(obj, expected=form.cleaned_data.get("version"))
+            return
+        super().save_model(request, obj, form, change)
+
     show_full_result_count = False
     csv_fields: tuple[str, ...] = ()
 

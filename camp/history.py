@@ -41,6 +41,9 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
+#: Bookkeeping columns whose changes say nothing to a reader.
+HIDDEN_FIELDS = {"version", "updated_at"}
+
 KIND_LABELS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
 
 
@@ -82,16 +85,7 @@ def history_timeline(model: type[models.Model], pk: int, *, limit: int = 20) -> 
             break
         changes = []
         if older is not None and newer.history_type == "~":
-            delta = newer.diff_against(older)
-            for change in sorted(delta.changes, key=lambda c: c.field):
-                field_name = model._meta.get_field(change.field).name
-                changes.append(
-                    FieldChange(
-                        field=model._meta.get_field(change.field).verbose_name,
-                        old=_display(model, field_name, change.old, names),
-                        new=_display(model, field_name, change.new, names),
-                    )
-                )
+            changes = _changes(model, newer, older, names)
         entries.append(
             HistoryEntry(
                 history_id=newer.history_id,
@@ -104,3 +98,39 @@ def history_timeline(model: type[models.Model], pk: int, *, limit: int = 20) -> 
             )
         )
     return entries
+
+
+def _changes(model, newer, older, names: dict) -> list[FieldChange]:
+    delta = newer.diff_against(older, excluded_fields=HIDDEN_FIELDS)
+    changes = []
+    for change in sorted(delta.changes, key=lambda c: c.field):
+        field = model._meta.get_field(change.field)
+        changes.append(
+            FieldChange(
+                field=field.verbose_name,
+                old=_display(model, field.name, change.old, names),
+                new=_display(model, field.name, change.new, names),
+            )
+        )
+    return changes
+
+
+def history_changes_since(
+    model: type[models.Model], pk: int, *, version: int
+) -> tuple[list[FieldChange], Any, datetime | None]:
+    """What changed in a record since it was at `version`: the diffs, who and when.
+
+    Compares the last history entry at `version` with the newest one.
+    """
+    records = model.history.filter(**{model._meta.pk.attname: pk}).select_related("history_user")
+    newest = records.order_by("-history_date", "-history_id").first()
+    base = records.filter(version=version).order_by("-history_date", "-history_id").first()
+    if newest is None or base is None or newest.history_id == base.history_id:
+        return [], getattr(newest, "history_user", None), getattr(newest, "history_date", None)
+    names = {}
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.ForeignKey):
+            ids = {getattr(newest, field.attname), getattr(base, field.attname)} - {None}
+            related = field.related_model._default_manager.filter(pk__in=ids)
+            names.update({o.pk: str(o) for o in related})
+    return _changes(model, newest, base, names), newest.history_user, newest.history_date

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from camp.admin import CampModelAdmin
 
+from .forms import PostAdminForm
 from .models import Post
 from .services import post_set_status
 
@@ -19,7 +20,8 @@ class PostAdmin(CampModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("author",)
     readonly_fields = ("created_at", "updated_at")
-    fields = ("title", "content", "status", "author", "created_at", "updated_at")
+    form = PostAdminForm
+    fields = ("title", "content", "status", "author", "created_at", "updated_at", "version")
     actions = ("publish", "archive", "export_as_csv")
     csv_fields = ("id", "title", "content", "status", "author", "created_at", "updated_at")
 

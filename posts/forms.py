@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from camp.locking import VersionedFormMixin
+
 from .models import Post
 
 
@@ -33,7 +35,7 @@ class AuthorField(forms.ModelChoiceField):
         )
 
 
-class PostForm(forms.ModelForm):
+class PostForm(VersionedFormMixin, forms.ModelForm):
     author = AuthorField(
         label=_("Author"), help_text=_("Username of the author; type to get suggestions.")
     )
@@ -42,3 +44,16 @@ class PostForm(forms.ModelForm):
         model = Post
         fields = ("title", "content", "status", "author")
         widgets = {"content": forms.Textarea(attrs={"rows": 12})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The instance gives the author's id, but the text box holds a username:
+        # shown as the id, an unchanged edit form would fail to save.
+        if self.instance.author_id and self.initial.get("author") == self.instance.author_id:
+            self.initial["author"] = self.instance.author.username
+
+
+class PostAdminForm(VersionedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Post
+        fields = ("title", "content", "status", "author")

@@ -38,6 +38,8 @@ class Post(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Optimistic locking (camp.locking): bumped by every edit.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = PostQuerySet.as_manager()
     history = CampHistoricalRecords()

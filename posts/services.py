@@ -12,7 +12,10 @@ def post_set_status(*, posts: QuerySet[Post], status: str) -> int:
     changed = 0
     for post in posts.select_for_update().exclude(status=status):
         post.status = status
-        post.save(update_fields=["status", "updated_at"])
+        # Rows are locked, so bumping the version here is safe: an edit form
+        # opened before this change will be refused instead of reverting it.
+        post.version += 1
+        post.save(update_fields=["status", "updated_at", "version"])
         changed += 1
     return changed
 

@@ -17,7 +17,7 @@ class UserAdmin(CampModelAdmin, BaseUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password", "version")}),
         (_("Personal info"), {"fields": ("name", "email")}),
         (
             _("Permissions"),

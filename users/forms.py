@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
+from camp.locking import VersionedFormMixin
+
 from .models import User
 
 
@@ -39,7 +41,7 @@ class UserAdminCreationForm(UniqueEmailMixin, auth_forms.AdminUserCreationForm):
         fields = ("username", "email", "name")
 
 
-class UserAdminChangeForm(UniqueEmailMixin, auth_forms.UserChangeForm):
+class UserAdminChangeForm(VersionedFormMixin, UniqueEmailMixin, auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
 
@@ -58,7 +60,7 @@ class UserCreateForm(UniqueEmailMixin, auth_forms.UserCreationForm):
         field_classes = {"username": auth_forms.UsernameField}
 
 
-class UserUpdateForm(UniqueEmailMixin, forms.ModelForm):
+class UserUpdateForm(VersionedFormMixin, UniqueEmailMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ("username", "email", "name", "is_staff")

@@ -47,6 +47,9 @@ class User(AbstractUser):
         error_messages={"unique": _("A user with that email address already exists.")},
     )
 
+    # Optimistic locking (camp.locking): bumped by every edit.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
     objects = CampUserManager()
     # Secrets and login bookkeeping are never recorded.
     history = CampHistoricalRecords(excluded_fields=["password", "last_login"])

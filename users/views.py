@@ -1,15 +1,17 @@
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
 from camp.history import history_timeline
-from camp.mixins import StaffRequiredMixin
+from camp.mixins import StaffRequiredMixin, VersionConflictMixin
 from camp.paginator import EstimatedCountPaginator
 
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
@@ -68,7 +70,7 @@ class UserCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):
     success_message = _("User “%(username)s” was created.")
 
 
-class UserUpdateView(StaffRequiredMixin, SuccessMessageMixin, UpdateView):
+class UserUpdateView(StaffRequiredMixin, VersionConflictMixin, SuccessMessageMixin, UpdateView):
     permission_required = "users.change_user"
     model = User
     form_class = UserUpdateForm
@@ -82,9 +84,11 @@ class UserSetPasswordView(StaffRequiredMixin, FormView):
     form_class = UserSetPasswordForm
     template_name = "users/user_set_password.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.profile = get_object_or_404(User, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def profile(self) -> User:
+        # Looked up after the permission check, so that only those allowed to
+        # set passwords learn which user ids exist.
+        return get_object_or_404(User, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.profile}
@@ -95,6 +99,9 @@ class UserSetPasswordView(StaffRequiredMixin, FormView):
     def form_valid(self, form):
         self.profile._change_reason = _("Password changed")
         form.save()
+        if self.profile.pk == self.request.user.pk:
+            # Changing your own password must not log you out.
+            update_session_auth_hash(self.request, self.profile)
         messages.success(
             self.request,
             _("The password of “%(username)s” was changed.") % {"username": self.profile},
@@ -139,6 +146,13 @@ class UserDeleteView(StaffRequiredMixin, DeleteView):
 
 class UserAutocompleteView(StaffRequiredMixin, View):
     """Suggest usernames for the author box of the post form."""
+
+    #: Any one is enough: the suggestions serve whoever may view users or write posts.
+    permission_any = ("users.view_user", "posts.add_post", "posts.change_post")
+
+    def has_permission(self) -> bool:
+        user = self.request.user
+        return super().has_permission() and any(map(user.has_perm, self.permission_any))
 
     def get(self, request):
         return JsonResponse({"results": user_suggestions(query=request.GET.get("q", ""))})
