@@ -1,6 +1,7 @@
 from django.contrib.auth.mixins import PermissionRequiredMixin
 
 from .locking import VersionConflict
+from .presence import presence_enter, presence_leave
 
 
 class StaffRequiredMixin(PermissionRequiredMixin):
@@ -26,3 +27,23 @@ class VersionConflictMixin:
         except VersionConflict as conflict:
             form.check_version(conflict.current.version if conflict.current else None)
             return self.form_invalid(form)
+
+
+class EditingPresenceMixin:
+    """Tell an editor who else has this record's edit page open, and since when."""
+
+    def presence_record(self) -> str:
+        return f"{self.object._meta.label_lower}:{self.object.pk}"
+
+    def get_context_data(self, **kwargs):
+        others = presence_enter(
+            record=self.presence_record(),
+            user_id=self.request.user.pk,
+            username=self.request.user.get_username(),
+        )
+        return super().get_context_data(other_editors=others, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        presence_leave(record=self.presence_record(), user_id=self.request.user.pk)
+        return response

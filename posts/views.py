@@ -7,7 +7,7 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
 from camp.history import history_timeline
-from camp.mixins import StaffRequiredMixin, VersionConflictMixin
+from camp.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 from camp.paginator import SeekPaginator
 
 from .forms import PostForm
@@ -61,7 +61,13 @@ class PostCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):
         return {"author": self.request.user.username}
 
 
-class PostUpdateView(StaffRequiredMixin, VersionConflictMixin, SuccessMessageMixin, UpdateView):
+class PostUpdateView(
+    StaffRequiredMixin,
+    EditingPresenceMixin,
+    VersionConflictMixin,
+    SuccessMessageMixin,
+    UpdateView,
+):
     permission_required = "posts.change_post"
     form_class = PostForm
     template_name = "posts/post_form.html"

@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
 from camp.history import history_timeline
-from camp.mixins import StaffRequiredMixin, VersionConflictMixin
+from camp.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 from camp.paginator import EstimatedCountPaginator
 
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
@@ -70,7 +70,13 @@ class UserCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):
     success_message = _("User “%(username)s” was created.")
 
 
-class UserUpdateView(StaffRequiredMixin, VersionConflictMixin, SuccessMessageMixin, UpdateView):
+class UserUpdateView(
+    StaffRequiredMixin,
+    EditingPresenceMixin,
+    VersionConflictMixin,
+    SuccessMessageMixin,
+    UpdateView,
+):
     permission_required = "users.change_user"
     model = User
     form_class = UserUpdateForm
