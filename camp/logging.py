@@ -1,5 +1,6 @@
 """Logging helpers."""
 
+import json
 import logging
 import threading
 import time
@@ -33,3 +34,24 @@ class OncePerBurstFilter(logging.Filter):
         if dropped:
             record.msg = f"{record.msg} ({dropped} similar messages suppressed)"
         return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and extras."""
+
+    FIELDS = ("method", "path", "status", "duration_ms", "user_id")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        for field in self.FIELDS:
+            if hasattr(record, field):
+                entry[field] = getattr(record, field)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)

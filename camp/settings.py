@@ -68,12 +68,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
+    "django_prometheus",
     "camp",
     "users",
     "posts",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "camp.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -119,6 +123,8 @@ else:
     }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, counting queries and errors for /metrics.
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
     # A connection that died with a PostgreSQL restart is replaced before the
     # request uses it instead of failing that request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -156,7 +162,8 @@ DASHBOARD_STATS_TTL = env.int("DASHBOARD_STATS_TTL", default=60)
 
 def redis_cache(location: str, prefix: str) -> dict:
     return {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis, counting hits and misses for /metrics.
+        "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
         "LOCATION": location,
         "KEY_PREFIX": prefix,
         "TIMEOUT": CACHE_TTL,
@@ -254,29 +261,47 @@ STORAGES = {
 }
 
 
+# Metrics
+# https://github.com/korfuri/django-prometheus
+# /metrics answers superusers, and scrapers whose address (REMOTE_ADDR, not a
+# forwarded header) is listed here.
+
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+
+
 # Logging
 # https://docs.djangoproject.com/en/5.2/topics/logging/
+
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "camp.logging.JsonFormatter"},
     },
     "filters": {
+        "request_id": {"()": "camp.observability.RequestIdFilter"},
         # A Redis outage would otherwise log one error per cache call.
         "once_per_burst": {"()": "camp.logging.OncePerBurstFilter", "interval": 60},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
         "cache_console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["once_per_burst"],
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "once_per_burst"],
         },
     },
     "loggers": {
         "camp.cache": {"handlers": ["cache_console"], "level": "WARNING", "propagate": False},
+        # Django's own lines go through the root handler once, with their request id.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

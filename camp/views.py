@@ -1,6 +1,9 @@
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
+from django_prometheus.exports import ExportToDjangoView
 
 from .charts import bar_chart
 from .health import check_services
@@ -39,6 +42,15 @@ class SearchView(StaffRequiredMixin, TemplateView):
             posts=results["posts"] if user.has_perm("posts.view_post") else None,
             **kwargs,
         )
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for allow-listed scrapers or superusers only."""
+    allowed = request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
+    if not (allowed or request.user.is_superuser):
+        raise PermissionDenied
+    return ExportToDjangoView(request)
 
 
 @never_cache

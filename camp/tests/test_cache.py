@@ -26,5 +26,7 @@ def test_cache_round_trip_on_redis(isolated_cache):
     assert raw.exists(isolated_cache.make_key("answer")) == 1
 
 
-def test_cache_backend_is_redis(settings):
-    assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+def test_cache_backend_is_django_redis():
+    from django_redis.cache import RedisCache
+
+    assert isinstance(caches["default"], RedisCache)
