@@ -328,7 +328,9 @@ def _chunks(total: int, size: int) -> Iterator[int]:
 
 
 def _copy_users(data: DemoData, total: int, progress: Progress, size: int) -> list[int]:
-    columns = "password, username, email, name, is_active, is_staff, date_joined, is_superuser"
+    columns = (
+        "password, username, email, name, is_active, is_staff, date_joined, is_superuser, version"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM users_user")
         (before,) = cursor.fetchone()
@@ -342,16 +344,16 @@ def _copy_users(data: DemoData, total: int, progress: Progress, size: int) -> li
                     lines.append(
                         f"{password}\t{username}\t{email}\t{_copy_escape(name)}\t"
                         f"{'t' if active else 'f'}\t{'t' if staff else 'f'}\t"
-                        f"{joined.isoformat()}\tf\n"
+                        f"{joined.isoformat()}\tf\t1\n"
                     )
                 copy.write("".join(lines))
                 done += step
                 progress("users", done, total)
         cursor.execute(
             "INSERT INTO users_historicaluser (id, is_superuser, username, is_staff, is_active, "
-            "date_joined, name, email, history_date, history_type) "
+            "date_joined, name, email, version, history_date, history_type) "
             "SELECT id, is_superuser, username, is_staff, is_active, date_joined, name, email, "
-            "now(), '+' FROM users_user WHERE id > %s",
+            "version, now(), '+' FROM users_user WHERE id > %s",
             [before],
         )
         cursor.execute("SELECT id FROM users_user WHERE id > %s ORDER BY id", [before])
@@ -363,7 +365,7 @@ def _copy_posts(
 ) -> None:
     if not total:
         return
-    columns = "title, content, author_id, status, created_at, updated_at"
+    columns = "title, content, author_id, status, created_at, updated_at, version"
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM posts_post")
         (before,) = cursor.fetchone()
@@ -376,7 +378,7 @@ def _copy_posts(
                     title, content, author, status, created, updated = data.post_row(user_ids)
                     lines.append(
                         f"{_copy_escape(title)}\t{_copy_escape(content)}\t{author}\t{status}\t"
-                        f"{created.isoformat()}\t{updated.isoformat()}\n"
+                        f"{created.isoformat()}\t{updated.isoformat()}\t1\n"
                     )
                 copy.write("".join(lines))
                 done += step
@@ -384,9 +386,9 @@ def _copy_posts(
         progress("history", 0, 1)
         cursor.execute(
             "INSERT INTO posts_historicalpost (id, title, content, status, created_at, "
-            "updated_at, author_id, history_date, history_type) "
-            "SELECT id, title, content, status, created_at, updated_at, author_id, now(), '+' "
-            "FROM posts_post WHERE id > %s",
+            "updated_at, author_id, version, history_date, history_type) "
+            "SELECT id, title, content, status, created_at, updated_at, author_id, version, "
+            "now(), '+' FROM posts_post WHERE id > %s",
             [before],
         )
         progress("history", 1, 1)

@@ -30,10 +30,11 @@ def user_posts(*, user_id: int) -> PostQuerySet:
 
 def user_suggestions(*, query: str, limit: int = 10) -> list[dict[str, str]]:
     """Return up to `limit` active users whose username starts with `query`."""
-    query = query.strip()
+    # PostgreSQL text cannot hold NUL, and no stored value contains one.
+    query = query.replace("\x00", "").strip()
     if not query:
         return []
-    users = User.objects.filter(username__istartswith=query).order_by("username")
+    users = User.objects.filter(is_active=True, username__istartswith=query).order_by("username")
     return list(users.values("username", "name")[:limit])
 
 

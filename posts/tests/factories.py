@@ -12,3 +12,11 @@ class PostFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Post
+
+
+class DraftPostFactory(PostFactory):
+    status = Post.Status.DRAFT
+
+
+class ArchivedPostFactory(PostFactory):
+    status = Post.Status.ARCHIVED
