@@ -9,34 +9,46 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/camp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 TEST_CACHE_KEY_PREFIX ?= camp-test
 
-.PHONY: install run test lint format bench serve
+.PHONY: install install-dev run test lint format bench serve
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt package.json
+# Runtime packages for `make run`; test and lint tools (and axe-core, which the
+# browser tests inject into pages) only for the targets that need them.
+$(VENV)/.runtime: requirements.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json
 	npm install --silent --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.runtime
 
-run: install
+install-dev: $(VENV)/.dev node_modules/.installed
+
+run:
 	@if [ -z "$$DATABASE_URL" ] && ! grep -qs '^DATABASE_URL=' .env; then \
 		echo "No DATABASE_URL set: using the embedded SQLite database db.sqlite3 (quick start only)."; \
 	fi
+	@$(MAKE) --no-print-directory install
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py ensure_superuser
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
 
-test: install
+test: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	CACHE_KEY_PREFIX=$(TEST_CACHE_KEY_PREFIX) SECRET_KEY=camp-test-only-secret-key DEBUG=false \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: install
+format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
