@@ -1,0 +1,56 @@
+import pytest
+from playwright.sync_api import Page, expect
+
+from .helpers import describe_violations, field, log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_page_type_has_no_serious_accessibility_violations(
+    open_page, staff_member, records, serious_violations, theme
+):
+    page: Page = open_page()
+    found: dict[str, list[dict]] = {}
+
+    def check(name: str) -> None:
+        if theme == "dark":
+            expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        violations = serious_violations(page)
+        if violations:
+            found[f"{name} ({theme})"] = violations
+
+    page.goto("/accounts/login/")
+    if theme == "dark":
+        page.locator("button[data-theme-toggle]").click()
+    check("login")
+    log_in(page, staff_member.username)
+    check("dashboard")
+
+    hanako, summer_camp = records["hanako"], records["summer_camp"]
+    pages = [
+        ("users list", "/users/"),
+        ("user detail", f"/users/{hanako.pk}/"),
+        ("user form", "/users/new/"),
+        ("user edit form", f"/users/{hanako.pk}/edit/"),
+        ("user delete confirmation", f"/users/{hanako.pk}/delete/"),
+        ("posts list", "/posts/?status=published&sort=title"),
+        ("post detail", f"/posts/{summer_camp.pk}/"),
+        ("post form", "/posts/new/"),
+        ("post delete confirmation", f"/posts/{summer_camp.pk}/delete/"),
+        ("search results", "/search/?q=%E5%90%88%E5%AE%BF"),
+        ("404 page", "/no-such-page/"),
+    ]
+    for name, path in pages:
+        page.goto(path)
+        check(name)
+
+    page.goto("/posts/new/")
+    field(page, "Title").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    check("post form with errors")
+
+    assert not found, "axe-core found serious or critical violations:\n" + describe_violations(
+        found
+    )
