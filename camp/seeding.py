@@ -227,7 +227,8 @@ class DemoData:
             for _ in range(rng.randint(1, 3))
         ]
         created = self.until - SPAN * rng.random()
-        updated = created + timedelta(seconds=int(rng.random() * 86_400 * 30))
+        # Edited up to a month later, but never in the future.
+        updated = min(created + timedelta(seconds=int(rng.random() * 86_400 * 30)), self.until)
         status = rng.choice(STATUSES)
         return (title[:200], "\n\n".join(paragraphs), author, status, created, updated)
 
