@@ -40,6 +40,14 @@ run:
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py ensure_superuser
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
 
+# Camp the production way: DEBUG off, collected static files, gunicorn with
+# gunicorn.conf.py. Needs SECRET_KEY (and DATABASE_URL/REDIS_URL) in the
+# environment or .env.
+serve: install
+	DEBUG=false $(PYTHON) manage.py collectstatic --no-input -v0
+	DEBUG=false $(PYTHON) manage.py migrate --no-input
+	DEBUG=false GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:8000} $(VENV)/bin/gunicorn camp.wsgi -c gunicorn.conf.py
+
 test: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	CACHE_KEY_PREFIX=$(TEST_CACHE_KEY_PREFIX) SECRET_KEY=camp-test-only-secret-key DEBUG=false \
