@@ -1,8 +1,12 @@
 """Admin pieces shared by Camp's model admins."""
 
 import csv
+from datetime import datetime
+from functools import cache
 
+from django.db.models import Max, Min
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -17,10 +21,44 @@ class Echo:
         return value
 
 
+class YearRangeDatesMixin:
+    """List a date hierarchy's years from MIN and MAX instead of DISTINCT over every row.
+
+    Django admin's date_hierarchy asks for the distinct years of the whole
+    table on every changelist load: a full scan (about 1 s on a million
+    posts). The bounds come from the index in a millisecond; the years
+    between them are listed even if one had no rows, which a three-year-old
+    table never shows.
+    """
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        if kind != "year":
+            return super().datetimes(field_name, kind, order, tzinfo)
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        zone = tzinfo or timezone.get_current_timezone()
+        first = timezone.localtime(bounds["first"], zone).year
+        last = timezone.localtime(bounds["last"], zone).year
+        years = [datetime(year, 1, 1, tzinfo=zone) for year in range(first, last + 1)]
+        return years if order == "ASC" else years[::-1]
+
+
+@cache
+def _with_year_range(queryset_class: type) -> type:
+    return type(f"YearRange{queryset_class.__name__}", (YearRangeDatesMixin, queryset_class), {})
+
+
 class CampModelAdmin(SimpleHistoryAdmin):
     """History with field diffs and revert; no full-table COUNT(*) on big changelists."""
 
     paginator = EstimatedCountPaginator
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.date_hierarchy:
+            queryset.__class__ = _with_year_range(type(queryset))
+        return queryset
 
     def save_model(self, request, obj, form, change):
         if change and isinstance(form, VersionedFormMixin):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import views
 
@@ -24,4 +25,4 @@ urlpatterns = [
 
 admin.site.site_header = "Camp"
 admin.site.site_title = "Camp"
-admin.site.index_title = "Administration"
+admin.site.index_title = _("Administration")

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import Post
 
@@ -35,6 +36,6 @@ def post_restore(*, history_id: int) -> Post:
     if not get_user_model().objects.filter(pk=record.author_id).exists():
         raise RestoreError(_("The author of that post no longer exists."))
     post = record.instance
-    post._change_reason = _("Restored")
+    post._change_reason = gettext_noop("Restored")
     post.save(force_insert=True)
     return post

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
@@ -103,7 +104,7 @@ class UserSetPasswordView(StaffRequiredMixin, FormView):
         return super().get_context_data(profile=self.profile, **kwargs)
 
     def form_valid(self, form):
-        self.profile._change_reason = _("Password changed")
+        self.profile._change_reason = gettext_noop("Password changed")
         form.save()
         if self.profile.pk == self.request.user.pk:
             # Changing your own password must not log you out.
