@@ -180,3 +180,30 @@ def test_export_action_streams_the_selected_posts_as_csv(admin_client):
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert len(rows) == 2
     assert rows[1][1] == "日本語のタイトル"
+
+
+def test_date_hierarchy_lists_years_without_scanning_every_row(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    PostFactory(created_at=timezone.now() - timedelta(days=800))
+    PostFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(CHANGELIST)
+
+    assert not any("DISTINCT DATE_TRUNC" in q["sql"].upper() for q in queries)
+    for year in {timezone.now().year, (timezone.now() - timedelta(days=800)).year}:
+        assert f"created_at__year={year}" in response.text
+
+
+def test_date_hierarchy_still_drills_into_a_year(admin_client):
+    from django.utils import timezone
+
+    PostFactory()
+
+    response = admin_client.get(CHANGELIST, {"created_at__year": timezone.now().year})
+
+    assert response.status_code == HTTPStatus.OK
+    assert f"created_at__month={timezone.now().month}" in response.text
