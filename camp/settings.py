@@ -10,6 +10,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_prometheus",
     "csp",
+    "axes",
     "camp",
     "users",
     "posts",
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "camp.observability.RequestLogMiddleware",
+    # PostgreSQL down: a 503 page with Retry-After instead of a 500.
+    "camp.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -89,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the outcome of every login attempt.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -266,6 +272,26 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Login throttling (django-axes): five failures for one username from one
+# address lock that pair out for 15 minutes, never for good; the lockout is
+# a 429 page. Admins see and clear lockouts under Axes in the admin.
+# https://django-axes.readthedocs.io/
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "429.html"
+# The client's address is the socket's: X-Forwarded-For can be forged unless
+# a trusted proxy sets it, so count it only when told how many proxies there are.
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
 # Argon2 for new passwords; older hashes still verify and are upgraded to
 # Argon2 at the next login.
 PASSWORD_HASHERS = [
@@ -304,7 +330,7 @@ USE_TZ = True
 # https://whitenoise.readthedocs.io/
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -357,6 +383,12 @@ LOGGING = {
     },
     "loggers": {
         "camp.cache": {"handlers": ["cache_console"], "level": "WARNING", "propagate": False},
+        # A database outage fails every request the same way.
+        "camp.database": {
+            "handlers": ["cache_console"],
+            "level": "WARNING",
+            "propagate": False,
+        },
         # Django's own lines go through the root handler once, with their request id.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
     },

@@ -13,6 +13,7 @@ from http import HTTPStatus
 
 import pytest
 import redis
+from django.http import HttpRequest
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -104,7 +105,9 @@ def test_pages_sessions_and_logins_survive_redis_going_down(own_redis, cache_log
     staff = StaffUserFactory(is_superuser=True)
     post = PostFactory(title="Before")
     browser = Client()
-    assert browser.login(username=staff.username, password="camp-test-password")
+    assert browser.login(
+        request=HttpRequest(), username=staff.username, password="camp-test-password"
+    )
     assert browser.get(reverse("users:detail", args=[post.author_id])).status_code == 200
     assert own_redis.stored_keys(), "the cache should be in use while Redis is up"
 

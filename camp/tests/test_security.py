@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -77,7 +78,9 @@ def test_an_older_hash_is_upgraded_at_login(client):
         password=make_password("a-long-Passphrase-42", hasher="pbkdf2_sha256")
     )
 
-    assert client.login(username=user.username, password="a-long-Passphrase-42")
+    assert client.login(
+        request=HttpRequest(), username=user.username, password="a-long-Passphrase-42"
+    )
 
     assert User.objects.get(pk=user.pk).password.startswith("argon2")
 

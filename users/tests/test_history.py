@@ -1,6 +1,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from camp.history import history_timeline
@@ -24,7 +25,7 @@ def test_history_never_stores_the_password_hash():
 def test_login_alone_adds_no_history(client):
     user = UserFactory(is_staff=True)
 
-    client.login(username=user.username, password="camp-test-password")
+    client.login(request=HttpRequest(), username=user.username, password="camp-test-password")
 
     assert User.history.filter(id=user.pk).count() == 1
 

@@ -3,6 +3,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -804,7 +805,9 @@ def test_deactivated_user_cannot_log_in(client, staff_client_with):
     profile = StaffUserFactory(username="hanako", permissions=[VIEW])
     staff_client_with(VIEW, CHANGE).post(url("deactivate", profile))
 
-    logged_in = client.login(username="hanako", password="camp-test-password")
+    logged_in = client.login(
+        request=HttpRequest(), username="hanako", password="camp-test-password"
+    )
 
     assert logged_in is False
 
