@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from camp.seeding import DEMO_PREFIX, seed_demo
 from posts.models import Post
@@ -72,7 +73,7 @@ def test_demo_users_cannot_log_in():
 
     for user in User.objects.filter(username__startswith=DEMO_PREFIX):
         assert not user.has_usable_password()
-        assert authenticate(username=user.username, password="") is None
+        assert authenticate(HttpRequest(), username=user.username, password="") is None
 
 
 def test_seeded_rows_have_their_created_history():
