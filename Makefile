@@ -48,6 +48,11 @@ serve: install
 	DEBUG=false $(PYTHON) manage.py migrate --no-input
 	DEBUG=false GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:8000} $(VENV)/bin/gunicorn camp.wsgi -c gunicorn.conf.py
 
+# Page benchmarks under gunicorn + wrk on a seeded PostgreSQL database
+# (camp_bench); see bench/README.md. Needs PostgreSQL, Redis and wrk locally.
+bench: install
+	$(PYTHON) bench/run.py
+
 test: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	CACHE_KEY_PREFIX=$(TEST_CACHE_KEY_PREFIX) SECRET_KEY=camp-test-only-secret-key DEBUG=false \

@@ -11,8 +11,9 @@ Three modes, measured one after the other in one run:
 All three keep CONN_HEALTH_CHECKS=True, as camp/settings.py does.
 
 For each mode the script starts gunicorn (gthread) on a free loopback port
-against a bench database (`camp_bench`, created, migrated and seeded once and
-reused afterwards), logs in through /accounts/login/ with a real POST, drives
+against its own bench database (`camp_bench_connections`, created, migrated and
+seeded once and reused afterwards; bench/run.py's `camp_bench` with a million
+posts is left alone), logs in through /accounts/login/ with a real POST, drives
 wrk against /posts/ with the session cookie, samples pg_stat_activity while
 wrk runs, and stops gunicorn. A single-threaded in-process microbenchmark then
 times N request cycles of `SELECT 1` through Django's request signals (the
@@ -51,7 +52,10 @@ WRK = "/usr/bin/wrk"
 
 HOST = "127.0.0.1"
 PG_SERVER = "postgres://postgres:postgres@127.0.0.1:5432"
-BENCH_DB = "camp_bench"
+# Not bench/run.py's camp_bench: that one holds a million posts, changes under
+# that script's runs, and its clients would count in pg_stat_activity here.
+BENCH_DB = "camp_bench_connections"
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 BENCH_USER = "bench"
 BENCH_PASSWORD = "camp-bench-password-1"
 BENCH_REDIS = "redis://127.0.0.1:6379/8"
@@ -381,7 +385,13 @@ def gunicorn(args: argparse.Namespace, env: dict[str, str], port: int, log_path:
         "10",
         "--error-logfile",
         str(log_path),
+        "--access-logfile",
+        str(log_path),
     ]
+    if GUNICORN_CONF.exists():
+        # Camp's production settings (timeouts, keep-alive, max_requests, ...);
+        # the command line above overrides bind, workers, threads and logs.
+        cmd[2:2] = ["-c", str(GUNICORN_CONF)]
     with open(log_path, "ab") as log:
         # Own session (process group) so the workers can be killed with it.
         proc = subprocess.Popen(
@@ -581,7 +591,7 @@ def print_table(args: argparse.Namespace, results: list[Result]) -> None:
         "req/s, p50, p99: wrk --latency"
         + (", median over rounds" if args.rounds > 1 else "")
         + "; vs A: req/s relative to mode A.",
-        "pg conns: SELECT count(*) FROM pg_stat_activity WHERE datname='camp_bench', "
+        "pg conns: SELECT count(*) FROM pg_stat_activity WHERE datname='camp_bench_connections', "
         "right after wrk (end) and the most seen while it ran (peak).",
         "CPU ms/req: user+system CPU of the gunicorn processes during the measured run "
         "per request (PostgreSQL's side not included).",
@@ -634,6 +644,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args._seed is not None:
@@ -642,6 +656,9 @@ def main(argv: list[str] | None = None) -> None:
     if args._micro is not None:
         micro(args._micro)
         return
+    # SIGTERM/SIGHUP unwind like Ctrl-C, so the finally blocks stop gunicorn.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     for tool in (PYTHON, GUNICORN, Path(WRK)):
         if not tool.exists():
             sys.exit(f"missing {tool}")

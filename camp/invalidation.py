@@ -13,14 +13,37 @@ from django.dispatch import receiver
 
 from posts.models import Post
 from users.models import User
-from users.selectors import user_summary_invalidate
+from users.selectors import USER_SUMMARY_VERSION, user_summary_invalidate
 
+from .cache import invalidate_pattern
 from .selectors import dashboard_stats_invalidate
 
 
 def _invalidate(*user_ids: int) -> None:
     def run():
         user_summary_invalidate(*user_ids)
+        dashboard_stats_invalidate()
+
+    run()
+    transaction.on_commit(run)
+
+
+#: Past this many users, one pattern delete beats naming every key.
+PATTERN_THRESHOLD = 1000
+
+
+def invalidate_after_bulk(user_ids: set[int]) -> None:
+    """Forget the summaries of `user_ids` and the dashboard counts, once, after a bulk write.
+
+    Bulk writes skip the per-row signals above (that is what makes them
+    fast), so their services call this when they are done.
+    """
+
+    def run():
+        if len(user_ids) > PATTERN_THRESHOLD:
+            invalidate_pattern("user:*", version=USER_SUMMARY_VERSION)
+        else:
+            user_summary_invalidate(*user_ids)
         dashboard_stats_invalidate()
 
     run()

@@ -5,17 +5,21 @@ import logging
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger("camp.database")
 
 
-def database_unavailable_response(retry_after: int) -> HttpResponse:
+def database_unavailable_response(request: HttpRequest, retry_after: int) -> HttpResponse:
     """Return the 503 page, rendered without touching the database."""
-    # No request, so no context processors: the auth one would look the user up.
-    # "NOTPROVIDED" renders the layout's {% csrf_token %} as nothing, quietly.
-    context = {"retry_after": retry_after, "csrf_token": "NOTPROVIDED"}
+    # Whatever asks for the user from here on (the request log on the way
+    # out) would try the failed lookup again.
+    request.user = AnonymousUser()
+    # A plain context, not the context processors: the auth one would look the
+    # user up. The layout's language switcher still gets its form token.
+    context = {"request": request, "csrf_token": get_token(request), "retry_after": retry_after}
     content = loader.get_template("503.html").render(context)
     response = HttpResponse(content, status=503)
     response["Retry-After"] = str(retry_after)
@@ -43,6 +47,4 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("Database unavailable: %s", exception)
-        # Whatever asks for the user on the way out would try the lookup again.
-        request.user = AnonymousUser()
-        return database_unavailable_response(self.retry_after)
+        return database_unavailable_response(request, self.retry_after)

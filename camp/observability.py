@@ -36,7 +36,9 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request.request_id
-            user = getattr(request, "user", None)
+            # Only a user this request already looked up: with PostgreSQL down,
+            # a lookup here would turn the 503 page (or /healthz) into a 500.
+            user = getattr(request, "_cached_user", None)
             logger.info(
                 "%s %s %s",
                 request.method,

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "camp.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Up here, so the responses of the middleware below (a 400 for an unknown
+    # Host from CommonMiddleware, say) are covered too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,7 +95,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -136,17 +138,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection that died with a PostgreSQL restart is replaced before the
     # request uses it instead of failing that request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Connection reuse, measured by bench/connections.py: Django's psycopg pool
-    # (one pool per process, shared by its threads, each connection checked on
-    # checkout) served the post list fastest and cut a request's connection
-    # overhead from ~6 ms (no reuse) to ~0.5 ms; persistent connections (one
-    # per thread) come close. The pool requires CONN_MAX_AGE = 0.
+    # Connection reuse (bench/connections.py): a new connection costs a request
+    # 6-10 ms, a reused one 0.3-0.7 ms; persistent connections and Django's
+    # psycopg pool serve pages equally fast within the noise of this machine.
+    # Camp uses the pool: one bound on connections per process, each one
+    # checked as it is borrowed. Its size defaults to the gunicorn thread
+    # count, so no thread waits for a connection. The pool needs CONN_MAX_AGE 0.
     if env.bool("DATABASE_POOL", default=True):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
-            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            "max_size": env.int(
+                "DATABASE_POOL_MAX_SIZE", default=env.int("GUNICORN_THREADS", default=4)
+            ),
             "timeout": 10,
+            # After an outage the pool would retry with a doubling backoff, so the
+            # first requests once PostgreSQL is back could wait out a 30-second
+            # gap and fail. Giving up after 2 s means the next request starts a
+            # fresh attempt at once.
+            "reconnect_timeout": 2,
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
@@ -285,12 +295,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_USERNAME_CALLABLE = "camp.throttling.attempted_username"
 # The client's address is the socket's: X-Forwarded-For can be forged unless
-# a trusted proxy sets it, so count it only when told how many proxies there are.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# a trusted proxy sets it, so count it only when told how many proxies there are
+# (see camp.throttling.client_address). Behind a proxy, without this, every
+# login would come from the proxy's address and lock a username for everyone.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "camp.throttling.client_address"
 
 # Argon2 for new passwords; older hashes still verify and are upgraded to
 # Argon2 at the next login.

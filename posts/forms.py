@@ -8,6 +8,20 @@ from camp.locking import VersionedFormMixin
 from .models import Post
 
 
+def author_widget(widget_class: type[forms.TextInput] = forms.TextInput) -> forms.TextInput:
+    """A text box for usernames that suggests them as you type (static/js/camp.js).
+
+    The page must hold `<datalist id="author-suggestions">`.
+    """
+    return widget_class(
+        attrs={
+            "autocomplete": "off",
+            "data-autocomplete-url": reverse_lazy("users:autocomplete"),
+            "list": "author-suggestions",
+        }
+    )
+
+
 class AuthorField(forms.ModelChoiceField):
     """Pick the author by username in a text box.
 
@@ -20,16 +34,7 @@ class AuthorField(forms.ModelChoiceField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "autocomplete": "off",
-                    "data-autocomplete-url": reverse_lazy("users:autocomplete"),
-                    "list": "author-suggestions",
-                }
-            ),
-        )
+        kwargs.setdefault("widget", author_widget())
         super().__init__(
             queryset=get_user_model().objects.all(), to_field_name="username", **kwargs
         )
@@ -57,3 +62,19 @@ class PostAdminForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Post
         fields = ("title", "content", "status", "author")
+
+
+class PostImportForm(forms.ModelForm):
+    """One row of a post import: the same fields and checks as the post form, no version."""
+
+    author = AuthorField(label=_("Author"))
+
+    class Meta:
+        model = Post
+        fields = ("title", "content", "status", "author")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Compare usernames with usernames, so an unchanged row reads as unchanged.
+        if self.instance.author_id:
+            self.initial["author"] = self.instance.author.username

@@ -13,6 +13,17 @@ def post_list(*, params: QueryDict | dict | None = None) -> PostFilterSet:
     return PostFilterSet(params or None, queryset=queryset)
 
 
+def post_matching(*, params: QueryDict) -> PostQuerySet:
+    """Every post the list with `params` shows, in no particular order, for bulk actions."""
+    params = params.copy()
+    params.pop("sort", None)
+    return PostFilterSet(params or None, queryset=Post.objects.all()).qs.order_by()
+
+
+def post_by_ids(*, ids: list[int]) -> PostQuerySet:
+    return Post.objects.filter(pk__in=ids)
+
+
 def post_detail_queryset() -> PostQuerySet:
     return Post.objects.select_related("author")
 

@@ -1,10 +1,19 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
+from camp.bulk import BulkAction
+from camp.importing import KEEP, Importer, ImportResult, RowError
+from camp.invalidation import invalidate_after_bulk
+
+from .forms import PostImportForm
 from .models import Post
+
+#: Rows per round trip in bulk actions: big enough to be fast, small enough for memory.
+BATCH_SIZE = 1000
 
 
 @transaction.atomic
@@ -19,6 +28,80 @@ def post_set_status(*, posts: QuerySet[Post], status: str) -> int:
         post.save(update_fields=["status", "updated_at", "version"])
         changed += 1
     return changed
+
+
+def _batches(posts: QuerySet[Post]):
+    """Yield `posts` locked, in id order, BATCH_SIZE at a time (seeking, never OFFSET)."""
+    rows = posts.select_related(None).order_by("pk").select_for_update(of=("self",))
+    last = 0
+    while batch := list(rows.filter(pk__gt=last)[:BATCH_SIZE]):
+        yield batch
+        last = batch[-1].pk
+
+
+@transaction.atomic
+def post_bulk_set_status(*, posts: QuerySet[Post], status: str, user=None) -> int:
+    """Move `posts` to `status`; return how many changed.
+
+    For thousands of posts: one UPDATE and one INSERT of history rows per
+    batch instead of a save (and its signals) per post; the caches are
+    invalidated once at the end. Versions are bumped, so an edit form opened
+    before this is refused instead of reverting it.
+    """
+    now = timezone.now()
+    reason = gettext_noop("Bulk status change")
+    changed = 0
+    authors: set[int] = set()
+    for batch in _batches(posts.exclude(status=status)):
+        Post.objects.filter(pk__in=[p.pk for p in batch]).update(
+            status=status, updated_at=now, version=F("version") + 1
+        )
+        for post in batch:
+            post.status, post.updated_at, post.version = status, now, post.version + 1
+        Post.history.bulk_history_create(
+            batch, update=True, default_user=user, default_change_reason=reason, default_date=now
+        )
+        authors.update(p.author_id for p in batch)
+        changed += len(batch)
+    invalidate_after_bulk(authors)
+    return changed
+
+
+@transaction.atomic
+def post_bulk_delete(*, posts: QuerySet[Post], user=None) -> int:
+    """Delete `posts` in batches, each recorded in the history as deleted; return how many.
+
+    Django's delete() would load every post and send two signals for each;
+    here each batch costs one INSERT of history rows and one DELETE.
+    """
+    now = timezone.now()
+    historical = Post.history.model
+    deleted = 0
+    authors: set[int] = set()
+    for batch in _batches(posts):
+        historical.objects.bulk_create(
+            [
+                historical(
+                    history_date=now,
+                    history_user=user,
+                    history_type="-",
+                    history_change_reason=gettext_noop("Bulk delete"),
+                    **{f.attname: getattr(post, f.attname) for f in historical.tracked_fields},
+                )
+                for post in batch
+            ]
+        )
+        rows = Post.objects.filter(pk__in=[p.pk for p in batch])
+        if Post._meta.related_objects:
+            rows.delete()  # Something points at posts now: let Django cascade.
+        else:
+            # Nothing references a post, so no cascade is skipped; the
+            # history and the caches are taken care of here.
+            rows._raw_delete(rows.db)
+        authors.update(p.author_id for p in batch)
+        deleted += len(batch)
+    invalidate_after_bulk(authors)
+    return deleted
 
 
 class RestoreError(Exception):
@@ -39,3 +122,107 @@ def post_restore(*, history_id: int) -> Post:
     post._change_reason = gettext_noop("Restored")
     post.save(force_insert=True)
     return post
+
+
+class PostImporter(Importer):
+    """Posts from CSV, matched by id, else by title and author: re-importing never duplicates."""
+
+    model = Post
+    columns = {"title": "title", "content": "content", "status": "status", "author": "author"}
+    required = ("title", "author")
+
+    def match(self, row: dict[str, str]) -> Post | None:
+        posts = Post.objects.select_related("author").select_for_update(of=("self",))
+        raw_id = row.get("id", "").strip()
+        if raw_id:
+            if not raw_id.isdigit() or len(raw_id) > 18:
+                raise RowError(_("The id “%(id)s” is not a whole number.") % {"id": raw_id})
+            post = posts.filter(pk=int(raw_id)).first()
+            if post is not None:
+                return post
+        title, author = row.get("title", "").strip(), row.get("author", "").strip()
+        same = list(posts.filter(title=title, author__username=author).order_by("pk")[:2])
+        if len(same) > 1:
+            raise RowError(
+                _("Several posts have this title and author: add the id of the one to change.")
+            )
+        return same[0] if same else None
+
+    def form(self, data: dict, instance: Post | None) -> PostImportForm:
+        return PostImportForm(data, instance=instance)
+
+    def instance_data(self, instance: Post) -> dict:
+        return {
+            "title": instance.title,
+            "content": instance.content,
+            "status": instance.status,
+            "author": instance.author.username,
+        }
+
+    def cell_data(self, column: str, value: str) -> object:
+        if column == "status":
+            return value.strip().lower() or KEEP
+        return super().cell_data(column, value)
+
+    def new_data(self) -> dict:
+        return {"status": Post.Status.DRAFT}
+
+    def label(self, row: dict[str, str]) -> str:
+        return row.get("title", "").strip()
+
+
+def post_import(*, text: str, commit: bool) -> ImportResult:
+    """Import posts from CSV `text`; with `commit` False (or any bad row), write nothing."""
+    return PostImporter().run(text, commit=commit)
+
+
+#: The post list's bulk actions, by the value the action menu sends.
+POST_BULK_ACTIONS = {
+    action.key: action
+    for action in (
+        BulkAction(
+            key="publish",
+            label=gettext_lazy("Publish"),
+            permission="posts.change_post",
+            pending=lambda posts, user: posts.exclude(status=Post.Status.PUBLISHED),
+            run=lambda posts, user: post_bulk_set_status(
+                posts=posts, status=Post.Status.PUBLISHED, user=user
+            ),
+            question=ngettext_lazy("Publish %(count)d post?", "Publish %(count)d posts?", "count"),
+            done=ngettext_lazy(
+                "%(count)d post was published.", "%(count)d posts were published.", "count"
+            ),
+        ),
+        BulkAction(
+            key="archive",
+            label=gettext_lazy("Archive"),
+            permission="posts.change_post",
+            pending=lambda posts, user: posts.exclude(status=Post.Status.ARCHIVED),
+            run=lambda posts, user: post_bulk_set_status(
+                posts=posts, status=Post.Status.ARCHIVED, user=user
+            ),
+            question=ngettext_lazy("Archive %(count)d post?", "Archive %(count)d posts?", "count"),
+            done=ngettext_lazy(
+                "%(count)d post was archived.", "%(count)d posts were archived.", "count"
+            ),
+        ),
+        BulkAction(
+            key="delete",
+            label=gettext_lazy("Delete"),
+            permission="posts.delete_post",
+            pending=lambda posts, user: posts,
+            run=lambda posts, user: post_bulk_delete(posts=posts, user=user),
+            question=ngettext_lazy(
+                "Delete %(count)d post? This cannot be undone here; deleted posts can be "
+                "restored one by one from Recently deleted.",
+                "Delete %(count)d posts? This cannot be undone here; deleted posts can be "
+                "restored one by one from Recently deleted.",
+                "count",
+            ),
+            done=ngettext_lazy(
+                "%(count)d post was deleted.", "%(count)d posts were deleted.", "count"
+            ),
+            danger=True,
+        ),
+    )
+}

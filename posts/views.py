@@ -1,25 +1,32 @@
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
+from camp import listviews
 from camp.history import history_timeline
+from camp.listviews import ListPageMixin
 from camp.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
+from camp.models import ListName
 from camp.paginator import SeekPaginator
 
+from .filters import POST_COLUMNS
 from .forms import PostForm
 from .models import Post
-from .selectors import deleted_posts, post_detail_queryset, post_list
-from .services import RestoreError, post_restore
+from .selectors import deleted_posts, post_by_ids, post_detail_queryset, post_list, post_matching
+from .services import POST_BULK_ACTIONS, RestoreError, post_import, post_restore
 
 
-class PostListView(StaffRequiredMixin, ListView):
+class PostListView(StaffRequiredMixin, ListPageMixin, ListView):
     permission_required = "posts.view_post"
     template_name = "posts/post_list.html"
     paginate_by = 25
+    list_name = ListName.POSTS
+    columns = POST_COLUMNS
+    bulk_actions = POST_BULK_ACTIONS
 
     def get_queryset(self):
         self.filterset = post_list(params=self.request.GET)
@@ -34,9 +41,6 @@ class PostListView(StaffRequiredMixin, ListView):
             before=self.request.GET.get("before"),
             **kwargs,
         )
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(filterset=self.filterset, **kwargs)
 
 
 class PostDetailView(StaffRequiredMixin, DetailView):
@@ -118,3 +122,57 @@ class PostRestoreView(StaffRequiredMixin, View):
             return HttpResponseRedirect(reverse_lazy("posts:deleted"))
         messages.success(request, _("Post “%(title)s” was restored.") % {"title": post.title})
         return HttpResponseRedirect(post.get_absolute_url())
+
+
+class PostBulkView(listviews.BulkActionView):
+    """Publish, archive or delete the ticked posts, or all posts matching the filter."""
+
+    permission_any = ("posts.change_post", "posts.delete_post")
+    template_name = "posts/post_confirm_bulk.html"
+    actions = POST_BULK_ACTIONS
+    list_url = "posts:list"
+
+    def targets(self, form):
+        if form.cleaned_data["scope"] == form.ALL:
+            return post_matching(params=QueryDict(form.cleaned_data["query"]))
+        return post_by_ids(ids=form.cleaned_data["ids"])
+
+
+class PostExportView(listviews.ExportView):
+    permission_required = "posts.view_post"
+    list_name = ListName.POSTS
+    columns = POST_COLUMNS
+    list_url = "posts:list"
+
+    def get_queryset(self):
+        return post_list(params=self.request.GET).qs
+
+
+class PostImportView(listviews.ImportView):
+    permission_required = ("posts.add_post", "posts.change_post")
+    template_name = "posts/post_import.html"
+    list_name = ListName.POSTS
+    list_url = "posts:list"
+    importer = staticmethod(post_import)
+
+
+class PostImportConfirmView(listviews.ImportConfirmView, PostImportView):
+    import_url = "posts:import"
+
+
+class PostSavedViewsView(listviews.SavedViewsView):
+    permission_required = "posts.view_post"
+    list_name = ListName.POSTS
+    list_url = "posts:list"
+
+
+class PostSavedViewChangeView(listviews.SavedViewChangeView):
+    permission_required = "posts.view_post"
+    list_name = ListName.POSTS
+    manage_url = "posts:views"
+
+
+class PostSavedViewDeleteView(listviews.SavedViewDeleteView):
+    permission_required = "posts.view_post"
+    list_name = ListName.POSTS
+    manage_url = "posts:views"

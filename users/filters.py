@@ -1,19 +1,20 @@
-import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from camp.filters import DateRangeInput, SearchFilterSet, TieBreakingOrderingFilter
+from camp.columns import Column, Columns
+from camp.filters import (
+    BooleanChoicesFilter,
+    DateRangeFilter,
+    SearchFilterSet,
+    TieBreakingOrderingFilter,
+)
 
 from .models import User
 
 
 class UserFilterSet(SearchFilterSet):
-    is_active = django_filters.BooleanFilter(label=_("Active"))
-    is_staff = django_filters.BooleanFilter(label=_("Staff"))
-    joined = django_filters.DateFromToRangeFilter(
-        field_name="date_joined",
-        label=_("Joined"),
-        widget=DateRangeInput(),
-    )
+    is_active = BooleanChoicesFilter(label=_("Active"))
+    is_staff = BooleanChoicesFilter(label=_("Staff"))
+    joined = DateRangeFilter(field_name="date_joined", label=_("Joined"))
     sort = TieBreakingOrderingFilter(
         fields=(
             ("username", "username"),
@@ -30,3 +31,17 @@ class UserFilterSet(SearchFilterSet):
     class Meta:
         model = User
         fields = ()
+
+
+#: The user list's columns, in table order; `field` is what the export writes.
+#: Never the password: only what the list can show.
+USER_COLUMNS = Columns(
+    Column("username", _("Username"), "username", fixed=True),
+    Column("email", _("Email"), "email"),
+    Column("name", _("Name"), "name"),
+    Column("active", _("Active"), "is_active"),
+    Column("staff", _("Staff"), "is_staff"),
+    Column("joined", _("Joined"), "date_joined"),
+    Column("last_login", _("Last login"), "last_login", default=False),
+    Column("posts", _("Posts"), "post_count"),
+)

@@ -69,3 +69,12 @@ class UserUpdateForm(VersionedFormMixin, UniqueEmailMixin, forms.ModelForm):
 
 class UserSetPasswordForm(auth_forms.SetPasswordForm):
     """Set a new password, entered twice and checked by the password validators."""
+
+
+class UserImportForm(UniqueEmailMixin, forms.ModelForm):
+    """One row of a user import: profile and flags, never a password."""
+
+    class Meta:
+        model = User
+        fields = ("username", "email", "name", "is_active", "is_staff")
+        field_classes = {"username": auth_forms.UsernameField}

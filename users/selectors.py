@@ -20,6 +20,18 @@ def user_list(*, params: QueryDict | dict | None = None) -> UserFilterSet:
     return UserFilterSet(params or None, queryset=queryset)
 
 
+def user_matching(*, params: QueryDict) -> UserQuerySet:
+    """Every user the list with `params` shows, in no particular order, for bulk actions."""
+    params = params.copy()
+    # Sorting may name the post count, which only the list annotates.
+    params.pop("sort", None)
+    return UserFilterSet(params or None, queryset=User.objects.all()).qs.order_by()
+
+
+def user_by_ids(*, ids: list[int]) -> UserQuerySet:
+    return User.objects.filter(pk__in=ids)
+
+
 def user_detail_queryset() -> UserQuerySet:
     return User.objects.with_post_count()
 

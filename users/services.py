@@ -1,6 +1,17 @@
 from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
+from camp.bulk import BulkAction
+from camp.importing import KEEP, Importer, ImportResult, RowError
+from camp.invalidation import invalidate_after_bulk
+
+from .forms import UserImportForm
 from .models import User
+
+#: Rows per round trip in bulk actions.
+BATCH_SIZE = 1000
 
 
 @transaction.atomic
@@ -11,3 +22,143 @@ def user_set_active(*, user: User, active: bool) -> User:
     user.version += 1
     user.save(update_fields=["is_active", "version"])
     return user
+
+
+@transaction.atomic
+def user_bulk_set_active(*, users: QuerySet[User], active: bool, by=None) -> int:
+    """Activate or deactivate `users` in batches; return how many changed.
+
+    `by`, the member acting, is never deactivated: that would lock them out.
+    One UPDATE and one INSERT of history rows per batch; the caches are
+    invalidated once at the end.
+    """
+    pending = users.exclude(is_active=active).order_by("pk").select_for_update(of=("self",))
+    if by is not None and not active:
+        pending = pending.exclude(pk=by.pk)
+    reason = gettext_noop("Activated") if active else gettext_noop("Deactivated")
+    changed: set[int] = set()
+    last = 0
+    while batch := list(pending.filter(pk__gt=last)[:BATCH_SIZE]):
+        ids = [u.pk for u in batch]
+        User.objects.filter(pk__in=ids).update(is_active=active, version=F("version") + 1)
+        for user in batch:
+            user.is_active, user.version = active, user.version + 1
+        User.history.bulk_history_create(
+            batch, update=True, default_user=by, default_change_reason=reason
+        )
+        changed.update(ids)
+        last = ids[-1]
+    invalidate_after_bulk(changed)
+    return len(changed)
+
+
+TRUE_WORDS = {"true", "yes", "y", "1", "on", "t"}
+FALSE_WORDS = {"false", "no", "n", "0", "off", "f"}
+
+
+class UserImporter(Importer):
+    """Users from CSV, matched by username (ignoring case), so re-importing never duplicates.
+
+    New users get no usable password: they set one through a reset, or staff set it.
+    """
+
+    model = User
+    columns = {
+        "username": "username",
+        "email": "email",
+        "name": "name",
+        "active": "is_active",
+        "staff": "is_staff",
+    }
+    required = ("username",)
+
+    def match(self, row: dict[str, str]) -> User | None:
+        username = row.get("username", "").strip()
+        if not username:
+            return None
+        user = User.objects.select_for_update().filter(username__iexact=username).first()
+        if user is not None:
+            # Matched ignoring case: the stored spelling stays.
+            row["username"] = user.username
+        return user
+
+    def form(self, data: dict, instance: User | None) -> UserImportForm:
+        return UserImportForm(data, instance=instance)
+
+    def instance_data(self, instance: User) -> dict:
+        return {
+            "username": instance.username,
+            "email": instance.email,
+            "name": instance.name,
+            "is_active": "on" if instance.is_active else None,
+            "is_staff": "on" if instance.is_staff else None,
+        }
+
+    def cell_data(self, column: str, value: str) -> object:
+        if column in ("active", "staff"):
+            word = value.strip().lower()
+            if not word:
+                return KEEP
+            if word in TRUE_WORDS:
+                return "on"
+            if word in FALSE_WORDS:
+                return None
+            raise RowError(
+                _("%(column)s: “%(value)s” is neither true nor false.")
+                % {"column": column, "value": value}
+            )
+        return super().cell_data(column, value)
+
+    def new_data(self) -> dict:
+        return {"is_active": "on"}
+
+    def label(self, row: dict[str, str]) -> str:
+        return row.get("username", "").strip()
+
+    def before_save(self, record: User, *, created: bool) -> None:
+        super().before_save(record, created=created)
+        if created:
+            record.set_unusable_password()
+
+
+def user_import(*, text: str, commit: bool) -> ImportResult:
+    """Import users from CSV `text`; with `commit` False (or any bad row), write nothing."""
+    return UserImporter().run(text, commit=commit)
+
+
+#: The user list's bulk actions, by the value the action menu sends.
+USER_BULK_ACTIONS = {
+    action.key: action
+    for action in (
+        BulkAction(
+            key="activate",
+            label=gettext_lazy("Activate"),
+            permission="users.change_user",
+            pending=lambda users, by: users.filter(is_active=False),
+            run=lambda users, by: user_bulk_set_active(users=users, active=True, by=by),
+            question=ngettext_lazy(
+                "Activate %(count)d user?", "Activate %(count)d users?", "count"
+            ),
+            done=ngettext_lazy(
+                "%(count)d user was activated.", "%(count)d users were activated.", "count"
+            ),
+        ),
+        BulkAction(
+            key="deactivate",
+            label=gettext_lazy("Deactivate"),
+            permission="users.change_user",
+            # Never yourself: that would lock you out.
+            pending=lambda users, by: users.filter(is_active=True).exclude(pk=by.pk),
+            run=lambda users, by: user_bulk_set_active(users=users, active=False, by=by),
+            question=ngettext_lazy(
+                "Deactivate %(count)d user? They can no longer log in.",
+                "Deactivate %(count)d users? They can no longer log in.",
+                "count",
+            ),
+            done=ngettext_lazy(
+                "%(count)d user was deactivated.", "%(count)d users were deactivated.", "count"
+            ),
+            danger=True,
+        ),
+    )
+}

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
@@ -11,34 +11,40 @@ from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
+from camp import listviews
 from camp.history import history_timeline
+from camp.listviews import ListPageMixin
 from camp.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
+from camp.models import ListName
 from camp.paginator import EstimatedCountPaginator
 
+from .filters import USER_COLUMNS
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
 from .models import User
 from .selectors import (
+    user_by_ids,
     user_detail_queryset,
     user_list,
+    user_matching,
     user_posts,
     user_suggestions,
     user_summary,
 )
-from .services import user_set_active
+from .services import USER_BULK_ACTIONS, user_import, user_set_active
 
 
-class UserListView(StaffRequiredMixin, ListView):
+class UserListView(StaffRequiredMixin, ListPageMixin, ListView):
     permission_required = "users.view_user"
     template_name = "users/user_list.html"
     paginate_by = 25
     paginator_class = EstimatedCountPaginator
+    list_name = ListName.USERS
+    columns = USER_COLUMNS
+    bulk_actions = USER_BULK_ACTIONS
 
     def get_queryset(self):
         self.filterset = user_list(params=self.request.GET)
         return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(filterset=self.filterset, **kwargs)
 
 
 class UserDetailView(StaffRequiredMixin, DetailView):
@@ -163,3 +169,57 @@ class UserAutocompleteView(StaffRequiredMixin, View):
 
     def get(self, request):
         return JsonResponse({"results": user_suggestions(query=request.GET.get("q", ""))})
+
+
+class UserBulkView(listviews.BulkActionView):
+    """Activate or deactivate the ticked users, or all users matching the filter."""
+
+    permission_any = ("users.change_user",)
+    template_name = "users/user_confirm_bulk.html"
+    actions = USER_BULK_ACTIONS
+    list_url = "users:list"
+
+    def targets(self, form):
+        if form.cleaned_data["scope"] == form.ALL:
+            return user_matching(params=QueryDict(form.cleaned_data["query"]))
+        return user_by_ids(ids=form.cleaned_data["ids"])
+
+
+class UserExportView(listviews.ExportView):
+    permission_required = "users.view_user"
+    list_name = ListName.USERS
+    columns = USER_COLUMNS
+    list_url = "users:list"
+
+    def get_queryset(self):
+        return user_list(params=self.request.GET).qs
+
+
+class UserImportView(listviews.ImportView):
+    permission_required = ("users.add_user", "users.change_user")
+    template_name = "users/user_import.html"
+    list_name = ListName.USERS
+    list_url = "users:list"
+    importer = staticmethod(user_import)
+
+
+class UserImportConfirmView(listviews.ImportConfirmView, UserImportView):
+    import_url = "users:import"
+
+
+class UserSavedViewsView(listviews.SavedViewsView):
+    permission_required = "users.view_user"
+    list_name = ListName.USERS
+    list_url = "users:list"
+
+
+class UserSavedViewChangeView(listviews.SavedViewChangeView):
+    permission_required = "users.view_user"
+    list_name = ListName.USERS
+    manage_url = "users:views"
+
+
+class UserSavedViewDeleteView(listviews.SavedViewDeleteView):
+    permission_required = "users.view_user"
+    list_name = ListName.USERS
+    manage_url = "users:views"

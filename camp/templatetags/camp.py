@@ -1,6 +1,6 @@
 from django import template
 from django.http import QueryDict
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -45,3 +45,22 @@ def sort_header(context, field: str, label: str) -> str:
         _("Sort by %(column)s") % {"column": label},
         label,
     )
+
+
+@register.simple_tag(takes_context=True)
+def hidden_params(context, *, keep: str = "", drop: str = "") -> str:
+    """Render the list's current parameters as hidden inputs, for a form that changes others.
+
+    `keep` names the only parameters to carry; `drop` names ones to leave
+    out. The page and its cursors are never carried: a new list starts at 1.
+    """
+    params: QueryDict = context["request"].GET
+    kept, dropped = set(keep.split()), {*drop.split(), "page", "after", "before", "view"}
+    inputs = [
+        (key, value)
+        for key, values in params.lists()
+        if key not in dropped and (not kept or key in kept)
+        for value in values
+        if value.strip()
+    ]
+    return format_html_join("", '<input type="hidden" name="{}" value="{}">', inputs)

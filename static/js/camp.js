@@ -190,6 +190,39 @@
     input.addEventListener("input", lookup);
   }
 
+  /* Tick every row ------------------------------------------------------- */
+
+  // A header checkbox ticks or clears the row checkboxes of its form; without
+  // JavaScript it stays hidden and rows are ticked one by one.
+  function initSelectAll(master) {
+    var name = master.getAttribute("data-select-all");
+    var form = master.form;
+    if (!form || !name) {
+      return;
+    }
+    function boxes() {
+      return Array.prototype.filter.call(form.elements, function (element) {
+        return element.type === "checkbox" && element.name === name;
+      });
+    }
+    function sync() {
+      var all = boxes();
+      var ticked = all.filter(function (box) { return box.checked; }).length;
+      master.checked = all.length > 0 && ticked === all.length;
+      master.indeterminate = ticked > 0 && ticked < all.length;
+    }
+    master.hidden = false;
+    master.addEventListener("change", function () {
+      boxes().forEach(function (box) {
+        box.checked = master.checked;
+      });
+    });
+    boxes().forEach(function (box) {
+      box.addEventListener("change", sync);
+    });
+    sync();
+  }
+
   /* Keyboard shortcuts --------------------------------------------------- */
 
   function isTyping(target) {
@@ -297,6 +330,7 @@
     initThemeToggle();
     initAutosubmit();
     document.querySelectorAll("input[data-autocomplete-url]").forEach(initAutocomplete);
+    document.querySelectorAll("input[data-select-all]").forEach(initSelectAll);
     initShortcuts();
   }
 

@@ -1,0 +1,249 @@
+"""Import records from CSV: every row validated by a ModelForm, all or nothing.
+
+A run happens inside one transaction. A dry run (the preview), or any run
+with a row error, rolls it back, so what the preview announces is exactly
+what confirming does, duplicates within the file included.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db import DatabaseError, models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+#: The largest CSV accepted, in bytes.
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+#: The most data rows one file may hold: each row is validated and saved twice
+#: (preview, then import), a few milliseconds each, within one request.
+MAX_IMPORT_ROWS = 5_000
+
+CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+
+#: What cell_data() returns for a cell that leaves its field as it is.
+KEEP = object()
+
+FORMULA_START = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read."""
+
+
+class RowError(Exception):
+    """One row cannot be imported; the message says why."""
+
+
+def read_upload(upload) -> str:
+    """Return the text of an uploaded CSV: UTF-8 (with or without BOM) or Shift_JIS.
+
+    Excel saves "CSV UTF-8" with a BOM and plain "CSV" in the system's code
+    page, which on Japanese Windows is Shift_JIS (cp932).
+    """
+    data = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportFileError(
+            _("The file is larger than %(size)d MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
+        )
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text
+    raise ImportFileError(_("The file is not a CSV in UTF-8 or Shift_JIS."))
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    action: str
+    label: str = ""
+    changes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    rows: list[RowOutcome] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def created(self) -> int:
+        return self.count(CREATE)
+
+    @property
+    def updated(self) -> int:
+        return self.count(UPDATE)
+
+    @property
+    def unchanged(self) -> int:
+        return self.count(UNCHANGED)
+
+    @property
+    def errors(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.action == ERROR]
+
+    @property
+    def changes(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.action in (CREATE, UPDATE)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not self.errors
+
+
+def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """Return the header (lower-cased) and the rows as (line number, {column: value}).
+
+    The line number is where the row starts in the file, the header being
+    line 1, so a cell spanning lines does not shift the ones after it.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except (StopIteration, csv.Error):
+        header = []
+
+    def rows():
+        start = reader.line_num + 1
+        for values in reader:
+            if any(value.strip() for value in values):
+                cells = [_unescape(value) for value in values]
+                yield start, dict(zip(header, cells, strict=False))
+            start = reader.line_num + 1
+
+    return header, rows()
+
+
+def _unescape(value: str) -> str:
+    """Undo the apostrophe our export puts before text a spreadsheet would run as a formula."""
+    return value[1:] if value.startswith(FORMULA_START) else value
+
+
+def form_errors(form: forms.Form) -> list[str]:
+    messages = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        for error in errors:
+            messages.append(f"{label}: {error}" if label else str(error))
+    return messages
+
+
+class Importer:
+    """Subclasses say how a row maps to a record and which form validates it."""
+
+    model: type[models.Model]
+    #: CSV column → form field, for every column the importer reads.
+    columns: dict[str, str]
+    #: Columns a file must have.
+    required: tuple[str, ...]
+    #: The history's reason for a change made by an import.
+    reason = gettext_noop("Imported from CSV")
+
+    def match(self, row: dict[str, str]) -> models.Model | None:
+        """Return the existing record `row` describes, or None to create one."""
+        raise NotImplementedError
+
+    def form(self, data: dict, instance: models.Model | None) -> forms.ModelForm:
+        raise NotImplementedError
+
+    def instance_data(self, instance: models.Model) -> dict:
+        """The form data that would save `instance` unchanged."""
+        raise NotImplementedError
+
+    def new_data(self) -> dict:
+        """The form data a new record starts from, before the row's cells."""
+        return {}
+
+    def label(self, row: dict[str, str]) -> str:
+        raise NotImplementedError
+
+    def cell_data(self, column: str, value: str) -> object:
+        """Turn a cell into form data (KEEP: leave the field as it is); raise RowError if bad."""
+        return value.strip() if column != "content" else value
+
+    def run(self, text: str, *, commit: bool) -> ImportResult:
+        """Validate and save every row; keep the changes only if `commit` and every row passed."""
+        result = ImportResult()
+        header, rows = csv_records(text)
+        missing = [name for name in self.required if name not in header]
+        if not header:
+            result.file_errors.append(_("The file is empty."))
+        elif missing:
+            result.file_errors.append(
+                _("The file has no column %(columns)s.") % {"columns": ", ".join(missing)}
+            )
+        if result.file_errors:
+            return result
+        result.ignored_columns = [n for n in header if n and n not in self.columns]
+        with transaction.atomic():
+            try:
+                for line, row in rows:
+                    if len(result.rows) >= MAX_IMPORT_ROWS:
+                        result.file_errors.append(
+                            _("The file has more than %(rows)d rows.") % {"rows": MAX_IMPORT_ROWS}
+                        )
+                        break
+                    result.rows.append(self._row(line, row))
+            except csv.Error as error:
+                result.file_errors.append(
+                    _("The file is not valid CSV after line %(line)d: %(error)s")
+                    % {"line": result.rows[-1].line if result.rows else 1, "error": error}
+                )
+            if not result.rows and not result.file_errors:
+                result.file_errors.append(_("The file has no rows."))
+            result.committed = commit and result.ok
+            if not result.committed:
+                transaction.set_rollback(True)
+        return result
+
+    def _row(self, line: int, row: dict[str, str]) -> RowOutcome:
+        outcome = RowOutcome(line=line, action=ERROR, label=self.label(row))
+        try:
+            instance = self.match(row)
+            data = self.instance_data(instance) if instance else self.new_data()
+            for column, name in self.columns.items():
+                if column in row:
+                    value = self.cell_data(column, row[column])
+                    if value is not KEEP:
+                        data[name] = value
+        except RowError as error:
+            outcome.errors.append(str(error))
+            return outcome
+        form = self.form({k: v for k, v in data.items() if v is not None}, instance)
+        if not form.is_valid():
+            outcome.errors.extend(form_errors(form))
+            return outcome
+        if instance is not None and not form.has_changed():
+            outcome.action = UNCHANGED
+            return outcome
+        outcome.action = UPDATE if instance is not None else CREATE
+        outcome.changes = [str(form.fields[name].label) for name in form.changed_data]
+        try:
+            # A savepoint per row: a database error fails this row, not the run.
+            with transaction.atomic():
+                record = form.save(commit=False)
+                record._change_reason = self.reason
+                self.before_save(record, created=instance is None)
+                record.save()
+        except DatabaseError as error:
+            outcome.action = ERROR
+            outcome.errors.append(str(error).splitlines()[0])
+        return outcome
+
+    def before_save(self, record: models.Model, *, created: bool) -> None:
+        """Adjust a record about to be saved; by default bump its version when it changes."""
+        if not created and hasattr(record, "version"):
+            # An edit form opened before the import is refused instead of reverting it.
+            record.version += 1

@@ -1,0 +1,349 @@
+"""What the user and post lists share: saved views, bulk actions, export and import.
+
+Each app's views subclass these, naming its selectors, services, columns and
+templates in class attributes.
+"""
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from .bulk import BULK_LIMIT, BulkAction, BulkActionForm
+from .columns import Columns
+from .exporting import (
+    XLSX_LIMIT,
+    csv_response,
+    export_filename,
+    export_header,
+    export_rows,
+    xlsx_response,
+)
+from .filters import list_href, list_query
+from .forms import ImportUploadForm, SavedViewForm
+from .importing import ImportFileError, ImportResult, read_upload
+from .mixins import StaffRequiredMixin
+from .selectors import (
+    pending_import,
+    saved_view_default,
+    saved_view_owned,
+    saved_view_visible,
+    saved_views,
+)
+from .services import (
+    pending_import_create,
+    pending_import_delete,
+    saved_view_delete,
+    saved_view_save,
+)
+
+
+def error_messages(request, form) -> None:
+    """Show a form's errors as messages, for a form posted from another page."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+class ListPageMixin:
+    """A list page: opens saved views, shows chips, columns, saved views and bulk actions.
+
+    `?view=<id>` opens a saved view; a list opened with no query at all opens
+    the member's default view for it, if they have one.
+    """
+
+    list_name: str
+    columns: Columns
+    bulk_actions: dict[str, BulkAction] = {}
+
+    def get(self, request, *args, **kwargs):
+        return self.saved_view_redirect() or super().get(request, *args, **kwargs)
+
+    def saved_view_redirect(self) -> HttpResponse | None:
+        params, user = self.request.GET, self.request.user
+        if "view" in params:
+            saved = saved_view_visible(user=user, list_name=self.list_name, pk=params["view"])
+            if saved is None:
+                messages.error(self.request, _("There is no such saved view."))
+            query = saved.query if saved else list_query(params)
+            return HttpResponseRedirect(self.request.path + list_href(query))
+        if not params:
+            saved = saved_view_default(user=user, list_name=self.list_name)
+            if saved is not None and saved.query:
+                return HttpResponseRedirect(self.request.path + list_href(saved.query))
+        return None
+
+    def get_context_data(self, **kwargs):
+        params, user = self.request.GET, self.request.user
+        return super().get_context_data(
+            filterset=self.filterset,
+            chips=self.filterset.chips(),
+            shown=[column.key for column in self.columns.shown(params)],
+            columns_form=self.columns.form(params),
+            list_query=list_query(params),
+            saved_views=saved_views(user=user, list_name=self.list_name),
+            saved_view_form=SavedViewForm(
+                owner=user, list_name=self.list_name, auto_id="save_view_%s"
+            ),
+            bulk_actions=[a for a in self.bulk_actions.values() if user.has_perm(a.permission)],
+            **kwargs,
+        )
+
+
+class SavedViewsView(StaffRequiredMixin, TemplateView):
+    """GET: the saved views of a list, to open or manage. POST: save the list's current view."""
+
+    template_name = "saved_views.html"
+    list_name = ""
+    list_url = ""
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        views = saved_views(user=user, list_name=self.list_name)
+        own = [
+            (
+                view,
+                SavedViewForm(
+                    instance=view,
+                    owner=user,
+                    list_name=self.list_name,
+                    auto_id=f"view_{view.pk}_%s",
+                ),
+            )
+            for view in views
+            if view.owner_id == user.pk
+        ]
+        return super().get_context_data(
+            own=own,
+            shared=[view for view in views if view.owner_id != user.pk],
+            list_name=self.list_name,
+            list_url=resolve_url(self.list_url),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        query = list_query(QueryDict(request.POST.get("query", "")[:4000]))
+        form = SavedViewForm(request.POST, owner=request.user, list_name=self.list_name)
+        list_url = resolve_url(self.list_url)
+        if not form.is_valid():
+            error_messages(request, form)
+            return HttpResponseRedirect(list_url + list_href(query))
+        form.instance.query = query
+        view = saved_view_save(view=form.instance)
+        messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
+        return HttpResponseRedirect(list_url + list_href(query))
+
+
+class SavedViewChangeView(StaffRequiredMixin, View):
+    """Rename, share or make default a saved view of one's own."""
+
+    http_method_names = ["post"]
+    list_name = ""
+    manage_url = ""
+
+    def post(self, request, *args, **kwargs):
+        manage_url = resolve_url(self.manage_url)
+        view = saved_view_owned(
+            user=request.user, list_name=self.list_name, pk=request.POST.get("view", "")
+        )
+        if view is None:
+            messages.error(request, _("Only the owner of a saved view can change it."))
+            return HttpResponseRedirect(manage_url)
+        form = SavedViewForm(
+            request.POST, instance=view, owner=request.user, list_name=self.list_name
+        )
+        if form.is_valid():
+            saved_view_save(view=form.instance)
+            messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
+        else:
+            error_messages(request, form)
+        return HttpResponseRedirect(manage_url)
+
+
+class SavedViewDeleteView(StaffRequiredMixin, View):
+    """Delete a saved view of one's own."""
+
+    http_method_names = ["post"]
+    list_name = ""
+    manage_url = ""
+
+    def post(self, request, *args, **kwargs):
+        view = saved_view_owned(
+            user=request.user, list_name=self.list_name, pk=request.POST.get("view", "")
+        )
+        if view is None:
+            messages.error(request, _("Only the owner of a saved view can delete it."))
+        else:
+            saved_view_delete(view=view)
+            messages.success(request, _("The view “%(name)s” was deleted.") % {"name": view.name})
+        return HttpResponseRedirect(resolve_url(self.manage_url))
+
+
+class AnyPermissionMixin:
+    """Let in staff holding any one of `permission_any`; each action checks its own."""
+
+    permission_any: tuple[str, ...] = ()
+
+    def has_permission(self) -> bool:
+        user = self.request.user
+        return super().has_permission() and any(map(user.has_perm, self.permission_any))
+
+
+class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
+    """Act on the ticked rows, or on all rows matching the filter, after a confirmation.
+
+    The first POST (from the list) shows how many rows the action will
+    change; the confirming POST acts, in one transaction, if that count still
+    holds, and otherwise asks again.
+    """
+
+    http_method_names = ["post"]
+    form_class = BulkActionForm
+    actions: dict[str, BulkAction]
+    list_url: str
+
+    def targets(self, form: BulkActionForm) -> QuerySet:
+        """The rows chosen: all matching `form.cleaned_data["query"]`, or the ticked ids."""
+        raise NotImplementedError
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "actions": self.actions}
+
+    def back(self, query: str) -> HttpResponseRedirect:
+        return HttpResponseRedirect(resolve_url(self.list_url) + list_href(query))
+
+    def form_invalid(self, form):
+        error_messages(self.request, form)
+        return self.back(list_query(QueryDict(form.data.get("query", "")[:4000])))
+
+    def form_valid(self, form):
+        action = form.chosen_action
+        if not self.request.user.has_perm(action.permission):
+            raise PermissionDenied
+        query = list_query(QueryDict(form.cleaned_data["query"]))
+        targets = self.targets(form)
+        count = action.pending(targets, self.request.user).count()
+        if count > BULK_LIMIT:
+            messages.error(
+                self.request,
+                _("That would change %(count)d rows, more than %(limit)d: narrow the filter.")
+                % {"count": count, "limit": BULK_LIMIT},
+            )
+            return self.back(query)
+        expected = form.cleaned_data["expected"]
+        if not form.cleaned_data["confirm"] or expected != count:
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form,
+                    action=action,
+                    count=count,
+                    question=action.question % {"count": count},
+                    changed_since=expected is not None and expected != count,
+                    query=query,
+                    list_url=resolve_url(self.list_url) + list_href(query),
+                )
+            )
+        done = action.run(targets, self.request.user)
+        messages.success(self.request, action.done % {"count": done})
+        return self.back(query)
+
+
+class ExportView(StaffRequiredMixin, View):
+    """The list as the filter, search, sort and columns of the URL show it, as a file."""
+
+    http_method_names = ["get"]
+    list_name: str
+    columns: Columns
+    fmt = "csv"
+    list_url: str
+
+    def get_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        columns = self.columns.shown(request.GET)
+        queryset = self.get_queryset()
+        header, filename = export_header(columns), export_filename(self.list_name)
+        if self.fmt == "xlsx":
+            if queryset[: XLSX_LIMIT + 1].count() > XLSX_LIMIT:
+                messages.error(
+                    request,
+                    _("XLSX export stops at %(limit)d rows: narrow the filter or export CSV.")
+                    % {"limit": XLSX_LIMIT},
+                )
+                return HttpResponseRedirect(
+                    resolve_url(self.list_url) + list_href(list_query(request.GET))
+                )
+            return xlsx_response(
+                header=header, rows=export_rows(queryset, columns), filename=filename
+            )
+        return csv_response(header=header, rows=export_rows(queryset, columns), filename=filename)
+
+
+class ImportView(StaffRequiredMixin, FormView):
+    """Upload a CSV and see, without anything written, what importing it would do."""
+
+    form_class = ImportUploadForm
+    list_name = ""
+    list_url = ""
+    importer: Callable[..., ImportResult]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(list_url=resolve_url(self.list_url), **kwargs)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            text = read_upload(upload)
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        result = self.importer(text=text, commit=False)
+        pending = None
+        if result.ok:
+            pending = pending_import_create(
+                owner=self.request.user, list_name=self.list_name, filename=upload.name, text=text
+            )
+        return self.render_to_response(
+            self.get_context_data(form=form, result=result, pending=pending)
+        )
+
+
+class ImportConfirmView(ImportView):
+    """Import the previewed upload: all rows, or, if any now fails, none."""
+
+    http_method_names = ["post"]
+    import_url: str
+
+    def post(self, request, *args, **kwargs):
+        pending = pending_import(
+            user=request.user, list_name=self.list_name, pk=request.POST.get("pending", "")
+        )
+        if pending is None:
+            messages.error(request, _("That upload is gone: upload the file again."))
+            return HttpResponseRedirect(resolve_url(self.import_url))
+        result = self.importer(text=pending.text, commit=True)
+        if not result.committed:
+            messages.error(request, _("Nothing was imported: the file no longer imports cleanly."))
+            return self.render_to_response(
+                self.get_context_data(form=self.get_form_class()(), result=result),
+                status=HTTPStatus.OK,
+            )
+        pending_import_delete(pending=pending)
+        messages.success(
+            request,
+            _("Imported: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.")
+            % {
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
+        return HttpResponseRedirect(resolve_url(self.list_url))

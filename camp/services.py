@@ -1,0 +1,40 @@
+"""Writes for the pieces that span both lists: saved views and pending imports."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import PendingImport, SavedView
+
+#: An upload not confirmed within this time is deleted by the next upload.
+PENDING_IMPORT_TTL = timedelta(days=1)
+
+
+@transaction.atomic
+def saved_view_save(*, view: SavedView) -> SavedView:
+    """Save `view`; if it is now its owner's default for the list, it is the only one."""
+    if view.is_default:
+        SavedView.objects.filter(
+            owner_id=view.owner_id, list_name=view.list_name, is_default=True
+        ).exclude(pk=view.pk).update(is_default=False)
+    view.save()
+    return view
+
+
+def saved_view_delete(*, view: SavedView) -> None:
+    view.delete()
+
+
+@transaction.atomic
+def pending_import_create(*, owner, list_name: str, filename: str, text: str) -> PendingImport:
+    """Keep an uploaded CSV until it is confirmed, replacing the owner's previous upload."""
+    PendingImport.objects.filter(owner=owner, list_name=list_name).delete()
+    PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_IMPORT_TTL).delete()
+    return PendingImport.objects.create(
+        owner=owner, list_name=list_name, filename=filename[:255], text=text
+    )
+
+
+def pending_import_delete(*, pending: PendingImport) -> None:
+    pending.delete()

@@ -1,0 +1,691 @@
+"""The post list for a working day: filters, columns, bulk actions, export and import."""
+
+import csv
+import io
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from camp.models import PendingImport
+from posts.models import Post
+from users.tests.factories import UserFactory
+
+from .factories import ArchivedPostFactory, DraftPostFactory, PostFactory
+
+pytestmark = pytest.mark.django_db
+
+VIEW = "posts.view_post"
+ADD = "posts.add_post"
+CHANGE = "posts.change_post"
+DELETE = "posts.delete_post"
+
+LIST = reverse("posts:list")
+BULK = reverse("posts:bulk")
+EXPORT_CSV = reverse("posts:export_csv")
+EXPORT_XLSX = reverse("posts:export_xlsx")
+IMPORT = reverse("posts:import")
+IMPORT_CONFIRM = reverse("posts:import_confirm")
+
+
+def titles(response) -> list[str]:
+    return [post.title for post in response.context["page_obj"].object_list]
+
+
+def csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def upload(text: str, name: str = "posts.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode("utf-8-sig"), content_type="text/csv")
+
+
+@pytest.fixture
+def authors():
+    return {name: UserFactory(username=name) for name in ("taro", "hanako", "jiro")}
+
+
+@pytest.fixture
+def mixed(authors) -> dict[str, Post]:
+    """One post per (author, status) pair among taro and hanako, and one by jiro."""
+    posts = {}
+    for name in ("taro", "hanako"):
+        posts[f"{name}-draft"] = DraftPostFactory(title=f"{name}-draft", author=authors[name])
+        posts[f"{name}-published"] = PostFactory(title=f"{name}-published", author=authors[name])
+        posts[f"{name}-archived"] = ArchivedPostFactory(
+            title=f"{name}-archived", author=authors[name]
+        )
+    posts["jiro-draft"] = DraftPostFactory(title="jiro-draft", author=authors["jiro"])
+    return posts
+
+
+# Filters ---------------------------------------------------------------------
+
+
+def test_two_statuses_show_posts_in_either(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST, {"status": ["draft", "archived"]})
+
+    assert sorted(titles(response)) == sorted(
+        ["taro-draft", "taro-archived", "hanako-draft", "hanako-archived", "jiro-draft"]
+    )
+
+
+def test_two_authors_show_posts_by_either(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST, {"author": ["taro", "jiro"]})
+
+    assert sorted(titles(response)) == sorted(
+        ["taro-draft", "taro-published", "taro-archived", "jiro-draft"]
+    )
+
+
+def test_authors_may_be_given_in_one_box_separated_by_commas(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST, {"author": "taro, JIRO"})
+
+    assert len(titles(response)) == 4
+
+
+def test_status_and_author_filters_combine_with_and(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(
+        LIST, {"status": ["draft", "published"], "author": ["taro", "jiro"]}
+    )
+
+    assert sorted(titles(response)) == ["jiro-draft", "taro-draft", "taro-published"]
+
+
+def test_created_range_combines_with_status(staff_client_with, authors):
+    now = timezone.now()
+    DraftPostFactory(title="old draft", created_at=now - timedelta(days=40))
+    DraftPostFactory(title="new draft", created_at=now - timedelta(days=2))
+    PostFactory(title="new published", created_at=now - timedelta(days=2))
+    week_ago = (now - timedelta(days=7)).date().isoformat()
+
+    response = staff_client_with(VIEW).get(LIST, {"status": "draft", "created_after": week_ago})
+
+    assert titles(response) == ["new draft"]
+
+
+def test_unknown_status_is_dropped_and_the_known_one_kept(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST, {"status": ["archived", "zzz"]})
+
+    assert sorted(titles(response)) == ["hanako-archived", "taro-archived"]
+
+
+def test_status_filter_renders_checkboxes(staff_client_with):
+    content = staff_client_with(VIEW).get(LIST).content.decode()
+
+    assert 'type="checkbox" name="status" value="draft"' in content
+    assert '<select name="status"' not in content
+
+
+def test_chosen_values_survive_in_the_page_links(staff_client_with, authors):
+    DraftPostFactory.create_batch(30, author=authors["taro"])
+
+    response = staff_client_with(VIEW).get(
+        LIST, {"status": ["draft", "archived"], "author": ["taro", "hanako"]}
+    )
+
+    assert "status=draft&amp;status=archived&amp;author=taro&amp;author=hanako&amp;page=2" in (
+        response.content.decode()
+    )
+
+
+def test_chosen_authors_are_kept_in_the_filter_form(staff_client_with, mixed):
+    content = staff_client_with(VIEW).get(LIST, {"author": ["taro", "hanako"]}).content.decode()
+
+    assert '<input type="hidden" name="author" value="taro">' in content
+    assert '<input type="hidden" name="author" value="hanako">' in content
+
+
+def test_each_chosen_value_is_a_chip_linking_to_the_list_without_it(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST, {"status": ["draft", "archived"], "q": "x"})
+
+    chips = {(c.label, c.value): c.url for c in response.context["chips"]}
+    assert chips == {
+        ("Search", "“x”"): "?status=draft&status=archived",
+        ("Status", "Draft"): "?status=archived&q=x",
+        ("Status", "Archived"): "?status=draft&q=x",
+    }
+
+
+def test_removing_the_last_chip_keeps_the_list_unfiltered(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST, {"status": "draft"})
+
+    assert [c.url for c in response.context["chips"]] == ["?q="]
+
+
+def test_date_range_chips_remove_one_bound_each(staff_client_with):
+    response = staff_client_with(VIEW).get(
+        LIST, {"created_after": "2024-01-01", "created_before": "2024-02-01"}
+    )
+
+    assert [c.url for c in response.context["chips"]] == [
+        "?created_before=2024-02-01",
+        "?created_after=2024-01-01",
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": ["draft", "\x00", "x" * 5000]},
+        {"author": ["taro", "\x00", "", "x" * 5000]},
+        {"author": ["a"] * 500},
+        {"created_after": "2024-02-30", "status": "draft"},
+        {"created_before": "9999999-01-01"},
+        {"cols": ["zzz", "password", "\x00"]},
+        {"view": "abc"},
+        {"view": "9" * 40},
+        {"sort": ["title", "-zzz"]},
+    ],
+    ids=[
+        "status",
+        "author",
+        "many-authors",
+        "date",
+        "huge-date",
+        "cols",
+        "view",
+        "huge-view",
+        "sort",
+    ],
+)
+def test_bad_filter_values_never_fail(staff_client_with, mixed, params):
+    response = staff_client_with(VIEW).get(LIST, params, follow=True)
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_list_queries_do_not_grow_with_rows(staff_client_with, count_queries, authors):
+    client = staff_client_with(VIEW, CHANGE, DELETE, "users.view_user")
+    params = {"status": ["draft", "published"], "author": ["taro", "hanako"], "cols": "content"}
+    PostFactory.create_batch(2, author=authors["taro"])
+    few = count_queries(client, LIST, params)
+    PostFactory.create_batch(20, author=authors["hanako"])
+
+    many = count_queries(client, LIST, params)
+
+    assert many == few
+
+
+# Columns ---------------------------------------------------------------------
+
+
+def test_default_columns_leave_out_content(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST)
+
+    assert response.context["shown"] == ["title", "author", "status", "created", "updated"]
+
+
+def test_cols_choose_the_columns_shown(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(LIST, {"cols": ["content", "status"]})
+
+    assert response.context["shown"] == ["title", "status", "content"]
+    content = response.content.decode()
+    assert "Sort by Status" in content
+    assert "Sort by Author" not in content
+
+
+def test_column_choice_is_kept_by_the_filter_form(staff_client_with):
+    content = staff_client_with(VIEW).get(LIST, {"cols": "status"}).content.decode()
+
+    assert '<input type="hidden" name="cols" value="status">' in content
+
+
+# Bulk actions ----------------------------------------------------------------
+
+
+def test_bulk_publish_asks_first_and_changes_nothing(staff_client_with, mixed):
+    client = staff_client_with(VIEW, CHANGE)
+    ids = [mixed["taro-draft"].pk, mixed["hanako-draft"].pk, mixed["taro-published"].pk]
+
+    response = client.post(BULK, {"action": "publish", "ids": ids})
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["count"] == 2
+    assert "Publish 2 posts?" in response.content.decode()
+    assert Post.objects.filter(status="draft").count() == 3
+
+
+def test_bulk_publish_changes_as_many_posts_as_the_confirmation_said(staff_client_with, mixed):
+    client = staff_client_with(VIEW, CHANGE)
+    ids = [mixed["taro-draft"].pk, mixed["hanako-draft"].pk, mixed["taro-published"].pk]
+    asked = client.post(BULK, {"action": "publish", "ids": ids}).context["count"]
+    before = Post.objects.filter(status="published").count()
+
+    response = client.post(
+        BULK, {"action": "publish", "ids": ids, "expected": asked, "confirm": "1"}, follow=True
+    )
+
+    assert Post.objects.filter(status="published").count() - before == asked
+    assert "2 posts were published." in response.content.decode()
+
+
+def test_bulk_publish_records_history_and_bumps_versions(staff_client_with, mixed):
+    client = staff_client_with(VIEW, CHANGE)
+    post = mixed["taro-draft"]
+
+    client.post(BULK, {"action": "publish", "ids": [post.pk], "expected": 1, "confirm": "1"})
+
+    post.refresh_from_db()
+    assert (post.status, post.version) == ("published", 2)
+    record = post.history.order_by("-history_id").first()
+    assert (record.history_type, record.status, record.history_user) == (
+        "~",
+        "published",
+        client.user,
+    )
+
+
+def test_bulk_action_on_all_matching_acts_on_exactly_the_filtered_set(staff_client_with, mixed):
+    client = staff_client_with(VIEW, CHANGE)
+    query = "status=draft&status=published&author=taro&author=jiro"
+    asked = client.post(BULK, {"action": "archive", "scope": "all", "query": query})
+
+    client.post(
+        BULK,
+        {
+            "action": "archive",
+            "scope": "all",
+            "query": query,
+            "expected": asked.context["count"],
+            "confirm": "1",
+        },
+    )
+
+    archived = set(Post.objects.filter(status="archived").values_list("title", flat=True))
+    assert asked.context["count"] == 3
+    assert archived == {
+        "taro-archived",
+        "hanako-archived",
+        "taro-draft",
+        "taro-published",
+        "jiro-draft",
+    }
+
+
+def test_bulk_delete_on_all_matching_deletes_only_those_and_records_them(staff_client_with, mixed):
+    client = staff_client_with(VIEW, DELETE)
+
+    response = client.post(
+        BULK,
+        {
+            "action": "delete",
+            "scope": "all",
+            "query": "author=hanako",
+            "expected": 3,
+            "confirm": 1,
+        },
+        follow=True,
+    )
+
+    assert not Post.objects.filter(author__username="hanako").exists()
+    assert Post.objects.count() == 4
+    assert Post.history.filter(history_type="-", title__startswith="hanako").count() == 3
+    assert "3 posts were deleted." in response.content.decode()
+
+
+def test_bulk_deleted_post_can_be_restored(staff_client_with, mixed):
+    client = staff_client_with(VIEW, DELETE, ADD)
+    post = mixed["jiro-draft"]
+    client.post(BULK, {"action": "delete", "ids": [post.pk], "expected": 1, "confirm": 1})
+    record = Post.history.get(id=post.pk, history_type="-")
+
+    client.post(reverse("posts:restore", args=[record.history_id]))
+
+    assert Post.objects.filter(pk=post.pk, title="jiro-draft").exists()
+
+
+def test_bulk_action_asks_again_when_the_count_changed(staff_client_with, mixed):
+    client = staff_client_with(VIEW, CHANGE)
+
+    response = client.post(
+        BULK,
+        {
+            "action": "publish",
+            "scope": "all",
+            "query": "status=draft",
+            "expected": 99,
+            "confirm": 1,
+        },
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["changed_since"] is True
+    assert Post.objects.filter(status="draft").count() == 3
+
+
+@pytest.mark.parametrize(
+    ("perms", "action"),
+    [
+        ((VIEW,), "publish"),
+        ((VIEW,), "delete"),
+        ((VIEW, CHANGE), "delete"),
+        ((VIEW, DELETE), "archive"),
+    ],
+    ids=["viewer-publish", "viewer-delete", "changer-delete", "deleter-archive"],
+)
+def test_bulk_action_without_its_permission_is_403_and_changes_nothing(
+    staff_client_with, mixed, perms, action
+):
+    before = sorted(Post.objects.values_list("pk", "status", "version"))
+
+    response = staff_client_with(*perms).post(
+        BULK, {"action": action, "scope": "all", "query": "", "expected": 7, "confirm": "1"}
+    )
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert sorted(Post.objects.values_list("pk", "status", "version")) == before
+
+
+def test_bulk_action_with_nothing_ticked_goes_back_with_a_message(staff_client_with, mixed):
+    response = staff_client_with(VIEW, CHANGE).post(
+        BULK, {"action": "publish", "query": "status=draft"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == f"{LIST}?status=draft"
+    assert "Tick at least one row" in response.content.decode()
+
+
+def test_bulk_action_with_unknown_action_changes_nothing(staff_client_with, mixed):
+    response = staff_client_with(VIEW, CHANGE, DELETE).post(
+        BULK, {"action": "explode", "ids": [mixed["jiro-draft"].pk], "confirm": 1, "expected": 1}
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert Post.objects.count() == 7
+
+
+def test_bulk_bar_offers_only_permitted_actions(staff_client_with, mixed):
+    response = staff_client_with(VIEW, CHANGE).get(LIST)
+
+    assert [a.key for a in response.context["bulk_actions"]] == ["publish", "archive"]
+
+
+def test_viewer_sees_no_row_checkboxes(staff_client_with, mixed):
+    content = staff_client_with(VIEW).get(LIST).content.decode()
+
+    assert 'name="ids"' not in content
+    assert 'id="bulk-form"' not in content
+
+
+def test_bulk_status_change_works_in_batches(staff_client_with, authors, monkeypatch):
+    from posts import services
+
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    DraftPostFactory.create_batch(8, author=authors["taro"])
+
+    changed = services.post_bulk_set_status(posts=Post.objects.all(), status="published")
+
+    assert changed == 8
+    assert not Post.objects.filter(status="draft").exists()
+    assert Post.history.filter(history_type="~").count() == 8
+
+
+def test_bulk_delete_works_in_batches(authors, monkeypatch):
+    from posts import services
+
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    DraftPostFactory.create_batch(7, author=authors["taro"])
+
+    deleted = services.post_bulk_delete(posts=Post.objects.all())
+
+    assert (deleted, Post.objects.count()) == (7, 0)
+
+
+# Export ----------------------------------------------------------------------
+
+
+def test_csv_export_is_a_streaming_response_with_a_bom(staff_client_with, mixed):
+    response = staff_client_with(VIEW).get(EXPORT_CSV)
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith("\ufeff".encode())
+
+
+def test_csv_rows_equal_the_filtered_sorted_list(staff_client_with, mixed):
+    client = staff_client_with(VIEW)
+    params = {"status": ["draft", "archived"], "author": ["taro", "jiro"], "sort": "-title"}
+    listed = titles(client.get(LIST, params))
+
+    rows = csv_rows(client.get(EXPORT_CSV, params))
+
+    assert rows[0] == ["id", "title", "author", "status", "created", "updated"]
+    assert [row[1] for row in rows[1:]] == listed == ["taro-draft", "taro-archived", "jiro-draft"]
+
+
+def test_csv_export_writes_only_the_shown_columns(staff_client_with, mixed):
+    rows = csv_rows(staff_client_with(VIEW).get(EXPORT_CSV, {"cols": ["content", "status"]}))
+
+    assert rows[0] == ["id", "title", "status", "content"]
+
+
+def test_csv_export_keeps_japanese(staff_client_with):
+    PostFactory(title="夏合宿のお知らせ", author=UserFactory(username="hanako"))
+
+    rows = csv_rows(staff_client_with(VIEW).get(EXPORT_CSV))
+
+    assert rows[1][1:3] == ["夏合宿のお知らせ", "hanako"]
+
+
+def test_csv_export_defuses_formulas(staff_client_with):
+    PostFactory(title='=HYPERLINK("http://evil")')
+
+    rows = csv_rows(staff_client_with(VIEW).get(EXPORT_CSV))
+
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
+
+
+def test_csv_export_needs_view_permission(staff_client_with):
+    response = staff_client_with().get(EXPORT_CSV)
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_xlsx_export_is_a_workbook_of_the_filtered_list(staff_client_with, mixed):
+    from openpyxl import load_workbook
+
+    response = staff_client_with(VIEW).get(EXPORT_XLSX, {"status": "archived", "sort": "title"})
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:3] == ("id", "title", "author")
+    assert [row[1] for row in values[1:]] == ["hanako-archived", "taro-archived"]
+
+
+def test_xlsx_export_refuses_too_many_rows(staff_client_with, mixed, monkeypatch):
+    from camp import listviews
+
+    monkeypatch.setattr(listviews, "XLSX_LIMIT", 5)
+
+    response = staff_client_with(VIEW).get(EXPORT_XLSX, {"sort": "title"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == f"{LIST}?sort=title"
+    assert "XLSX export stops at 5 rows" in response.content.decode()
+
+
+# Import ----------------------------------------------------------------------
+
+
+IMPORTER = (ADD, CHANGE, VIEW)
+
+
+def preview(client, text: str):
+    return client.post(IMPORT, {"file": upload(text)})
+
+
+def confirm(client, response):
+    return client.post(IMPORT_CONFIRM, {"pending": response.context["pending"].pk}, follow=True)
+
+
+def test_import_preview_writes_nothing(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+
+    response = preview(client, "title,author,status\nHello,taro,published\nこんにちは,hanako,\n")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["result"].created == 2
+    assert not Post.objects.exists()
+
+
+def test_valid_import_creates_the_posts(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    response = preview(client, "title,author,status\nHello,taro,published\nこんにちは,hanako,\n")
+
+    confirmed = confirm(client, response)
+
+    assert sorted(Post.objects.values_list("title", "author__username", "status")) == [
+        ("Hello", "taro", "published"),
+        ("こんにちは", "hanako", "draft"),
+    ]
+    assert "Imported: 2 created, 0 changed, 0 unchanged." in confirmed.content.decode()
+    assert not PendingImport.objects.exists()
+
+
+def test_import_with_one_bad_row_creates_nothing_and_names_its_line(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    text = "title,author\nFirst,taro\nSecond,nobody\nThird,hanako\n"
+
+    response = preview(client, text)
+
+    result = response.context["result"]
+    assert [(row.line, row.errors) for row in result.errors] == [
+        (3, ["Author: No user with that username exists."])
+    ]
+    assert response.context["pending"] is None
+    assert "Line 3" in response.content.decode()
+    assert not Post.objects.exists()
+
+
+def test_import_confirmed_after_a_row_went_bad_writes_nothing(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    response = preview(client, "title,author\nFirst,taro\nSecond,jiro\n")
+    authors["jiro"].delete()
+
+    confirmed = confirm(client, response)
+
+    assert "Nothing was imported" in confirmed.content.decode()
+    assert not Post.objects.exists()
+
+
+def test_reimporting_the_same_file_does_not_duplicate(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    text = "title,author,content\nHello,taro,Body\n"
+    confirm(client, preview(client, text))
+
+    response = preview(client, text)
+
+    assert response.context["result"].unchanged == 1
+    confirm(client, response)
+    assert Post.objects.count() == 1
+
+
+def test_reimporting_an_export_changes_nothing(staff_client_with, mixed):
+    client = staff_client_with(*IMPORTER)
+    exported = b"".join(
+        client.get(EXPORT_CSV, {"cols": ["author", "status", "content"]}).streaming_content
+    )
+
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", exported)})
+
+    result = response.context["result"]
+    assert result.file_errors == []
+    assert (result.unchanged, result.created, result.updated, result.errors) == (7, 0, 0, [])
+
+
+def test_import_matches_by_id_and_changes_the_post(staff_client_with, mixed):
+    client = staff_client_with(*IMPORTER)
+    post = mixed["taro-draft"]
+    text = f"id,title,author,status\n{post.pk},Renamed,taro,published\n"
+
+    confirm(client, preview(client, text))
+
+    post.refresh_from_db()
+    assert (post.title, post.status, post.version) == ("Renamed", "published", 2)
+    assert Post.objects.count() == 7
+
+
+def test_duplicate_rows_in_one_file_create_one_post(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+
+    response = preview(client, "title,author\nSame,taro\nSame,taro\n")
+
+    result = response.context["result"]
+    assert (result.created, result.unchanged) == (1, 1)
+
+
+def test_import_of_a_shift_jis_file(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    data = "title,author\n夏合宿,hanako\n".encode("cp932")
+
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
+
+    assert response.context["result"].created == 1
+
+
+def test_import_of_a_file_without_the_required_columns(staff_client_with):
+    response = preview(staff_client_with(*IMPORTER), "name,colour\nx,y\n")
+
+    assert response.context["result"].file_errors == ["The file has no column title, author."]
+
+
+def test_import_of_a_binary_file_is_refused(staff_client_with):
+    client = staff_client_with(*IMPORTER)
+
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("x.csv", b"\x00\xff\xfe" * 10)})
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["form"].errors["file"]
+
+
+def test_import_confirm_of_someone_elses_upload_writes_nothing(staff_client_with, authors):
+    uploader = staff_client_with(*IMPORTER)
+    response = preview(uploader, "title,author\nHello,taro\n")
+
+    other = staff_client_with(*IMPORTER).post(
+        IMPORT_CONFIRM, {"pending": response.context["pending"].pk}
+    )
+
+    assert other.status_code == HTTPStatus.FOUND
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize("perms", [(VIEW,), (VIEW, ADD), (VIEW, CHANGE)])
+def test_import_needs_add_and_change_permission(staff_client_with, authors, perms):
+    response = staff_client_with(*perms).post(IMPORT, {"file": upload("title,author\nX,taro\n")})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not PendingImport.objects.exists()
+
+
+def test_import_of_a_cell_too_long_for_csv_is_a_file_error(staff_client_with, authors):
+    text = "title,author,content\nFine,taro,short\nLong,taro," + "x" * 200_000 + "\n"
+
+    response = preview(staff_client_with(*IMPORTER), text)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "not valid CSV after line 2" in response.context["result"].file_errors[0]
+    assert not Post.objects.exists()
+
+
+def test_bulk_action_over_the_limit_is_refused_and_changes_nothing(
+    staff_client_with, mixed, monkeypatch
+):
+    from camp import listviews
+
+    monkeypatch.setattr(listviews, "BULK_LIMIT", 2)
+
+    response = staff_client_with(VIEW, CHANGE).post(
+        BULK,
+        {"action": "publish", "scope": "all", "query": "", "expected": 5, "confirm": 1},
+        follow=True,
+    )
+
+    assert "narrow the filter" in response.content.decode()
+    assert Post.objects.filter(status="published").count() == 2
