@@ -31,9 +31,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # A Camp request spends its time in Python (rendering) and waiting on
 # PostgreSQL and Redis. Measured with bench/run.py on a 2-core machine (see
 # bench/README.md): processes beyond cpu + 1 add nothing but memory and
-# database connections, and 4 threads per process cover the waits. Each thread
-# keeps one PostgreSQL connection (CONN_MAX_AGE), so workers x threads is the
-# connection count per server: keep it under max_connections.
+# database connections, and 4 threads per process cover the waits. Each
+# process's connection pool holds up to GUNICORN_THREADS connections, so
+# workers x threads is the connection count per server: keep it under
+# PostgreSQL's max_connections.
 
 workers = _int("WEB_CONCURRENCY", min(_cpus() + 1, 8))
 threads = _int("GUNICORN_THREADS", 4)
