@@ -97,8 +97,11 @@ def child(method: str, query: str) -> dict:
     started = time.perf_counter()
     response = client.get(url)
     nbytes = lines = 0
+    first_byte = None
     chunks = response.streaming_content if response.streaming else [response.content]
     for chunk in chunks:
+        if first_byte is None:
+            first_byte = time.perf_counter() - started
         nbytes += len(chunk)
         lines += chunk.count(b"\n")
     response.close()
@@ -111,6 +114,7 @@ def child(method: str, query: str) -> dict:
         "rows": lines - 1,
         "bytes": nbytes,
         "seconds": elapsed,
+        "first_byte": first_byte,
         "peak_rss_mb": peak / 1024,
         "growth_mb": (peak - before) / 1024,
     }
@@ -185,8 +189,8 @@ def main() -> None:
 
     print(f"database: {args.database_url.rsplit('/', 1)[-1]}   load: {os.getloadavg()[0]:.2f}")
     header = (
-        f"{'rows':>10}  {'method':<10} {'rows/s':>10} {'seconds':>8} {'MB out':>7} "
-        f"{'peak RSS MB':>11} {'growth MB':>9}  response"
+        f"{'rows':>10}  {'method':<10} {'rows/s':>10} {'seconds':>8} {'1st byte':>8} "
+        f"{'MB out':>7} {'peak RSS MB':>11} {'growth MB':>9}  response"
     )
     print(header)
     print("-" * len(header))
@@ -200,7 +204,7 @@ def main() -> None:
             kind = "StreamingHttpResponse" if best["streaming"] else "HttpResponse"
             print(
                 f"{best['rows']:>10,}  {method:<10} {best['rows'] / seconds:>10,.0f} "
-                f"{seconds:>8.2f} {best['bytes'] / 2**20:>7.1f} "
+                f"{seconds:>8.2f} {best['first_byte']:>8.2f} {best['bytes'] / 2**20:>7.1f} "
                 f"{max(r['peak_rss_mb'] for r in runs):>11.0f} "
                 f"{max(r['growth_mb'] for r in runs):>9.0f}  {kind}"
             )

@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -36,8 +37,22 @@ def export_header(columns: Sequence[Column]) -> list[str]:
 
 
 def export_rows(queryset: QuerySet, columns: Sequence[Column]) -> Iterator[tuple]:
-    """The rows of `queryset` as tuples, fetched CHUNK_SIZE at a time, never all at once."""
-    return queryset.values_list(*export_fields(columns)).iterator(chunk_size=CHUNK_SIZE)
+    """Yield the rows of `queryset` as tuples, fetched CHUNK_SIZE at a time, never all at once.
+
+    Inside a transaction: outside one, Django declares PostgreSQL's cursor
+    WITH HOLD, and PostgreSQL then computes and stores the whole result
+    before the first row leaves (5.5 s of silence for a million posts).
+    """
+    rows = queryset.values_list(*export_fields(columns))
+    with transaction.atomic(using=rows.db):
+        connection = connections[rows.db]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Every row is wanted: plan for the last one, not the first
+                # (a hash join and a sort instead of an index walk: a million
+                # posts read in 13 s instead of 24 s).
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        yield from rows.iterator(chunk_size=CHUNK_SIZE)
 
 
 def cell(value, zone=None) -> str | int | float:
