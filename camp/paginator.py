@@ -1,10 +1,16 @@
 """A paginator for big tables, shared by the dashboard lists and the admin.
 
-`COUNT(*)` over a million rows costs more than the page it paginates. An
-unfiltered list on PostgreSQL uses the planner's row estimate instead; any
-other list counts, but stops counting at `cap` rows.
+`COUNT(*)` over a million rows costs more than the page it paginates. On
+PostgreSQL a list asks the planner first (the table's row estimate when
+unfiltered, `EXPLAIN` when filtered): when it expects more than `cap` rows the
+list shows that estimate ("about 209,000"), since counting even `cap` matches
+of a common search word means testing tens of thousands of rows. Otherwise, and
+elsewhere, the list counts, but stops at `cap` rows ("more than 10,000"). A
+page that comes back short tells the exact total, which then replaces the
+estimate.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
@@ -30,7 +36,9 @@ class EstimatedCountPaginator(Paginator):
         if estimate is not None and estimate > self.cap:
             self.is_estimate = True
             return estimate
-        counted = queryset[: self.cap + 1].count()
+        # No ORDER BY: any cap + 1 rows will do, so the planner may use a
+        # search index instead of walking the list's order.
+        counted = queryset.order_by()[: self.cap + 1].count()
         if counted > self.cap:
             self.is_capped = True
             return self.cap
@@ -51,17 +59,31 @@ class EstimatedCountPaginator(Paginator):
         top = bottom + self.per_page
         if not (self.is_estimate or self.is_capped) and top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(self.object_list[bottom:top], number, self)
+        return self._settle(self._get_page(self.object_list[bottom:top], number, self))
+
+    def _settle(self, page):
+        """Replace an estimated or capped count by the exact one a short page reveals."""
+        if self.is_estimate or self.is_capped:
+            rows = page.object_list = list(page.object_list)
+            # An empty page past the first says only that the end came earlier.
+            if len(rows) < self.per_page and (rows or page.number == 1):
+                self.__dict__["count"] = (page.number - 1) * self.per_page + len(rows)
+                self.__dict__.pop("num_pages", None)
+                self.is_estimate = self.is_capped = False
+        return page
 
     @staticmethod
     def _planner_estimate(queryset: QuerySet) -> int | None:
-        """Return PostgreSQL's row estimate for an unfiltered queryset, else None."""
+        """Return PostgreSQL's row estimate for `queryset`, or None elsewhere."""
         query = queryset.query
         connection = connections[queryset.db]
-        if connection.vendor != "postgresql" or query.where or query.distinct:
+        if connection.vendor != "postgresql" or query.distinct or query.combinator:
             return None
-        if query.low_mark or query.high_mark or query.combinator:
+        if query.low_mark or query.high_mark:
             return None
+        if query.where:
+            plan = json.loads(queryset.order_by().explain(format="json"))
+            return int(plan[0]["Plan"]["Plan Rows"])
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",

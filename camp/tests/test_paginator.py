@@ -47,6 +47,49 @@ def test_filtered_list_is_capped():
     assert paginator.is_capped
 
 
+def test_filtered_list_expected_to_be_big_uses_the_planner_estimate(
+    django_assert_num_queries,
+):
+    PostFactory.create_batch(12, status=Post.Status.DRAFT)
+    PostFactory.create_batch(3, status=Post.Status.PUBLISHED)
+    _analyze()
+    paginator = SmallCapPaginator(Post.objects.filter(status="draft"), 2)
+
+    with django_assert_num_queries(1):  # EXPLAIN, no COUNT
+        count = paginator.count
+
+    assert count == 12
+    assert paginator.is_estimate and not paginator.is_capped
+
+
+def test_a_short_page_replaces_the_estimate_by_the_exact_count():
+    PostFactory.create_batch(12, status=Post.Status.DRAFT)
+    _analyze()
+    Post.objects.filter(pk__in=Post.objects.values("pk")[:5]).delete()
+    paginator = SmallCapPaginator(Post.objects.filter(status="draft"), 5)
+    assert paginator.count == 12 and paginator.is_estimate
+
+    page = paginator.page(2)
+
+    assert len(page.object_list) == 2
+    assert paginator.count == 7
+    assert not paginator.is_estimate
+    assert not page.has_next()
+
+
+def test_an_empty_first_page_means_no_rows_whatever_the_estimate():
+    PostFactory.create_batch(12, status=Post.Status.DRAFT)
+    _analyze()
+    Post.objects.all().delete()
+    paginator = SmallCapPaginator(Post.objects.filter(status="draft"), 5)
+
+    page = paginator.page(1)
+
+    assert list(page.object_list) == []
+    assert paginator.count == 0
+    assert not paginator.is_estimate
+
+
 def test_pages_past_a_capped_count_still_open():
     PostFactory.create_batch(8, status=Post.Status.DRAFT)
     paginator = SmallCapPaginator(Post.objects.filter(status="draft"), 2)
