@@ -5,6 +5,8 @@ https://docs.gunicorn.org/en/stable/settings.html
 """
 
 import os
+import shutil
+import tempfile
 
 
 def _int(name: str, default: int) -> int:
@@ -27,17 +29,24 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 
 # Workers
-# https://docs.gunicorn.org/en/stable/settings.html#worker-processes
-# A Camp request spends its time in Python (rendering) and waiting on
-# PostgreSQL and Redis. Measured with bench/run.py on a 2-core machine (see
-# bench/README.md): processes beyond cpu + 1 add nothing but memory and
-# database connections, and 4 threads per process cover the waits. Each
-# process's connection pool holds up to GUNICORN_THREADS connections, so
-# workers x threads is the connection count per server: keep it under
-# PostgreSQL's max_connections.
+# https://docs.gunicorn.org/en/stable/design.html#how-many-workers
+# A Camp page is mostly Python (template rendering: ~20 ms of CPU for the post
+# list against ~3 ms of SQL), so processes, not threads, are what scale it.
+# Measured with `bench/run.py --sweep` on 2 cores (bench/README.md): sync
+# workers, one per CPU, served the most pages; more processes only competed
+# for the cores. gthread workers keep a keep-alive connection on the worker
+# that accepted it, so with a few busy connections (nginx's upstream keepalive,
+# wrk) one worker did all the work while the others idled (CPU per worker
+# 7.3 s / 0.1 s / 0.0 s over 8 s with 3 x 4) and throughput fell by a factor of
+# three. Sync workers serve one request per connection, so every request goes
+# to a free worker; they need a buffering proxy in front for slow clients,
+# which is how Camp is deployed (README: nginx). GUNICORN_THREADS > 1 switches
+# to gthread for a server exposed directly. Each worker's connection pool
+# holds up to one PostgreSQL connection per thread: workers x threads x servers
+# must stay under max_connections, hence the cap; run more servers beyond it.
 
-workers = _int("WEB_CONCURRENCY", min(_cpus() + 1, 8))
-threads = _int("GUNICORN_THREADS", 4)
+workers = _int("WEB_CONCURRENCY", min(max(_cpus(), 2), 8))
+threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 
 
@@ -46,7 +55,7 @@ worker_class = "gthread" if threads > 1 else "sync"
 
 timeout = 30
 graceful_timeout = 30
-keepalive = 5
+keepalive = 5  # gthread only: a sync worker closes the connection after each response
 
 # Restart each worker after this many requests (spread by the jitter so they
 # do not all restart at once): bounds the damage of a slow memory leak.
@@ -66,3 +75,29 @@ if os.path.isdir(SHM):
 
 accesslog = "-"
 errorlog = "-"
+
+
+# Metrics
+# https://prometheus.github.io/client_python/multiprocess/
+# Each worker counts in its own process, and /metrics is answered by whichever
+# worker takes the request: without a shared directory it would report that
+# worker's share only. prometheus_client keeps every worker's figures in
+# PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. The variable must be set
+# before a worker imports prometheus_client, so here, in the arbiter; the
+# directory is emptied when gunicorn starts (old figures would be counted
+# again) and a worker's live gauges are dropped when it exits.
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="camp-metrics-")
+
+
+def on_starting(server):
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

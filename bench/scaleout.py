@@ -5,7 +5,7 @@
 
 It prepares the `camp_bench_scaleout` database once (migrated, seed_demo's
 1,000 users and 10,000 posts; reused afterwards, drop it with `dropdb`),
-starts gunicorn servers A and B (`--workers` x `--threads` each, default 2 x 2)
+starts gunicorn servers A and B (`--workers` x `--threads` each, default 2 x 1: sync workers)
 and C (twice A's workers), logs in through nginx with a real form POST, and
 runs wrk against the logged-in page in four set-ups:
 
@@ -79,7 +79,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="Seconds of wrk before each run.")
     parser.add_argument("--rounds", type=int, default=1, help="Repeat every set-up (median).")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server.")
-    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker.")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1).")
     parser.add_argument(
         "--quiet-below",
         type=float,

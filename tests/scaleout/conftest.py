@@ -348,6 +348,21 @@ def cluster(site: Site, tmp_path: Path) -> Iterator[Cluster]:
 
 
 @pytest.fixture
+def two_worker_server(site: Site, tmp_path: Path) -> Iterator[AppServer]:
+    """One gunicorn server with two sync workers; /metrics open to loopback."""
+    server = AppServer("metrics", tmp_path, workers=2, threads=1)
+    try:
+        server.start({**site.env, "METRICS_ALLOWED_IPS": HOST})
+        try:
+            server.wait_until_ready()
+        except RuntimeError as error:
+            pytest.fail(str(error), pytrace=False)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def admin(cluster: Cluster) -> Browser:
     """A superuser logged in through nginx."""
     browser = Browser(cluster.nginx.port)

@@ -6,11 +6,13 @@ server answers, and nginx can take one away without a request failing.
 """
 
 import http.client
+import re
 import secrets
 import signal
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -169,3 +171,41 @@ def test_a_503_from_every_server_reaches_the_browser_as_it_is(unavailable_nginx)
         assert page.status == HTTPStatus.SERVICE_UNAVAILABLE, page.text
         assert page.headers["retry-after"] == "30"
         assert "Temporarily unavailable" in page.text
+
+
+HEALTHZ_COUNT = re.compile(
+    r'^django_http_requests_total_by_view_transport_method_total\{[^}]*view="healthz"[^}]*\} '
+    r"([0-9.e+]+)$",
+    re.MULTILINE,
+)
+
+
+def _get(port: int, path: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_metrics_add_up_every_workers_requests(two_worker_server):
+    """/metrics reports the whole server whichever worker answers it (multiprocess mode)."""
+    requests = 60
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(
+            pool.map(lambda _: _get(two_worker_server.port, "/healthz")[0], range(requests))
+        )
+    assert statuses == [HTTPStatus.OK] * requests
+
+    totals = set()
+    for _ in range(8):
+        status, text = _get(two_worker_server.port, "/metrics")
+        assert status == HTTPStatus.OK
+        counts = [float(value) for value in HEALTHZ_COUNT.findall(text)]
+        # The readiness wait before the test also asked /healthz, once or more.
+        assert len(counts) == 1 and counts[0] >= requests, counts
+        totals.add(counts[0])
+    # Every answer, from either worker, gives the same total.
+    assert len(totals) == 1
