@@ -329,8 +329,9 @@ def main() -> None:
                 "p50 ms",
                 "p99 ms",
                 "queries",
+                "CPU ms",
                 "errors",
-                "load",
+                "others",
             ],
             [
                 [

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -178,11 +179,15 @@ class CpuMeter:
     """Split the machine's CPU time during a run into the server's, wrk's and everyone else's.
 
     The server: gunicorn's process group (reaped workers included) and the
-    PostgreSQL backends connected to `database`. wrk: the children this
+    PostgreSQL processes working for `database`, polled every 0.1 s so the
+    short-lived parallel query workers are caught too (a worker that ends
+    between two polls loses at most its last 0.1 s). wrk: the children this
     process reaped meanwhile. Everyone else's is the rest of /proc/stat's busy
     time: on a shared machine it says how far to trust the run, while the
     server's CPU per request hardly depends on it.
     """
+
+    interval = 0.1
 
     def __init__(self, pgid: int, database: str) -> None:
         self.pgid = pgid
@@ -191,28 +196,48 @@ class CpuMeter:
         self.client_s = 0.0
         self.server_pct: float | None = None
         self.others_pct: float | None = None
+        self._first: dict[int, int] = {}
+        self._last: dict[int, int] = {}
+        self._done = threading.Event()
 
-    def _server(self) -> int:
-        ticks = sum(_proc_ticks(pid, children=True) or 0 for pid in _group_pids(self.pgid))
-        for pid, last in self.backends.items():
-            if (now := _proc_ticks(pid)) is not None:
-                self.backends[pid] = last = now
-            ticks += last
-        return ticks
+    def _gunicorn(self) -> int:
+        return sum(_proc_ticks(pid, children=True) or 0 for pid in _group_pids(self.pgid))
+
+    def _poll(self, conn) -> None:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [self.database],
+        ).fetchall()
+        for (pid,) in rows:
+            if (ticks := _proc_ticks(pid)) is not None:
+                # A process first seen during the run started during it (or just
+                # before): count all its CPU, unless it was there at the start.
+                self._first.setdefault(pid, 0)
+                self._last[pid] = ticks
+
+    def _watch(self) -> None:
+        with pg_connect() as conn:
+            while not self._done.wait(self.interval):
+                self._poll(conn)
+            self._poll(conn)
 
     def __enter__(self) -> CpuMeter:
         with pg_connect() as conn:
-            rows = conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
-            ).fetchall()
-        self.backends = {row[0]: _proc_ticks(row[0]) or 0 for row in rows}
-        self.start = (*_cpu_times(), self._server(), _children_ticks())
+            self._poll(conn)
+        self._first = dict(self._last)
+        self.start = (*_cpu_times(), self._gunicorn(), _children_ticks())
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        busy0, total0, server0, client0 = self.start
         busy1, total1 = _cpu_times()
-        server, client = self._server() - server0, _children_ticks() - client0
+        gunicorn1, client1 = self._gunicorn(), _children_ticks()
+        self._done.set()
+        self._thread.join(timeout=5)
+        busy0, total0, gunicorn0, client0 = self.start
+        postgres = sum(self._last[pid] - self._first[pid] for pid in self._last)
+        server, client = gunicorn1 - gunicorn0 + postgres, client1 - client0
         total = max(total1 - total0, 1)
         hz = os.sysconf("SC_CLK_TCK")
         self.server_s, self.client_s = server / hz, client / hz
