@@ -73,6 +73,9 @@ class User(AbstractUser):
             models.Index(fields=["-date_joined", "-id"], name="users_user_joined_idx"),
             models.Index(fields=["email", "id"], name="users_user_email_idx"),
             models.Index(fields=["name", "id"], name="users_user_name_idx"),
+            # `username__iexact` (the post list's author filter, the import's
+            # author column) compiles to UPPER(username).
+            models.Index(Upper("username"), name="users_user_username_ci_idx"),
         ]
 
     def __str__(self) -> str:

@@ -94,6 +94,15 @@ def test_author_listing_uses_the_author_index(seeded):
     assert "posts_post_author_created_idx" in text, text
 
 
+def test_author_filter_finds_the_author_by_the_case_insensitive_index(seeded):
+    username = User.objects.values_list("username", flat=True).first()
+
+    text = plan(post_list(params=QueryDict(f"author={username.upper()}")).qs[:25])
+
+    assert "users_user_username_ci_idx" in text, text
+    assert "posts_post_author_created_idx" in text, text
+
+
 def test_default_user_list_walks_the_joined_index(seeded):
     text = plan(User.objects.order_by("-date_joined", "-id")[:25])
 
