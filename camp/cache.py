@@ -39,15 +39,19 @@ def get_or_load(
 
     `None` is never cached: a missing record is looked up again next time
     rather than remembered as missing, and a cache that is down (which
-    django-redis answers with `None`) reads as a miss.
+    django-redis answers with `None`) reads as a miss. A TTL of 0 turns the
+    cache off for `key`: `loader` runs every time, whatever is stored.
     """
+    timeout = cache_ttl() if ttl is None else ttl
+    if timeout == 0:
+        return loader()
     cache = caches[alias]
     value = cache.get(key, version=version)
     if value is not None:
         return value
     value = loader()
     if value is not None:
-        cache.set(key, value, timeout=cache_ttl() if ttl is None else ttl, version=version)
+        cache.set(key, value, timeout=timeout, version=version)
     return value
 
 

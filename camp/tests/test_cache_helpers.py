@@ -23,6 +23,14 @@ def test_get_or_load_calls_the_loader_once():
     assert len(calls) == 1
 
 
+def test_a_ttl_of_zero_reads_and_stores_nothing():
+    caches["default"].set("helpers:off", "stored earlier")
+
+    assert get_or_load("helpers:off", lambda: "fresh", ttl=0) == "fresh"
+    assert caches["default"].get("helpers:off") == "stored earlier"
+    invalidate("helpers:off")
+
+
 def test_invalidate_deletes_the_key():
     get_or_load("helpers:gone", lambda: 1)
 
