@@ -7,6 +7,7 @@ templates in class attributes.
 from collections.abc import Callable
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -32,7 +33,6 @@ from .importing import ImportFileError, ImportResult, read_upload
 from .mixins import StaffRequiredMixin
 from .selectors import (
     pending_import,
-    saved_view_default,
     saved_view_owned,
     saved_view_visible,
     saved_views,
@@ -75,20 +75,29 @@ class ListPageMixin:
             query = saved.query if saved else list_query(params)
             return HttpResponseRedirect(self.request.path + list_href(query))
         if not params:
-            saved = saved_view_default(user=user, list_name=self.list_name)
+            saved = next(
+                (v for v in self.saved_views() if v.owner_id == user.pk and v.is_default), None
+            )
             if saved is not None and saved.query:
                 return HttpResponseRedirect(self.request.path + list_href(saved.query))
         return None
 
+    def saved_views(self) -> list:
+        """The saved views this member may open, read once per request."""
+        if not hasattr(self, "_saved_views"):
+            self._saved_views = saved_views(user=self.request.user, list_name=self.list_name)
+        return self._saved_views
+
     def get_context_data(self, **kwargs):
         params, user = self.request.GET, self.request.user
         return super().get_context_data(
+            fragment_cache_ttl=settings.FRAGMENT_CACHE_TTL,
             filterset=self.filterset,
             chips=self.filterset.chips(),
             shown=[column.key for column in self.columns.shown(params)],
             columns_form=self.columns.form(params),
             list_query=list_query(params),
-            saved_views=saved_views(user=user, list_name=self.list_name),
+            saved_views=self.saved_views(),
             saved_view_form=SavedViewForm(
                 owner=user, list_name=self.list_name, auto_id="save_view_%s"
             ),

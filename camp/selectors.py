@@ -130,10 +130,6 @@ def saved_view_owned(*, user, list_name: str, pk) -> SavedView | None:
     return view if view is not None and view.owner_id == user.pk else None
 
 
-def saved_view_default(*, user, list_name: str) -> SavedView | None:
-    return SavedView.objects.filter(owner=user, list_name=list_name, is_default=True).first()
-
-
 def pending_import(*, user, list_name: str, pk) -> PendingImport | None:
     """The upload `pk` awaiting confirmation, if `user` uploaded it for this list."""
     if not str(pk).isdigit() or len(str(pk)) > 18:
