@@ -70,6 +70,9 @@ DEEP_CURSOR_ROW = (DEEP_PAGE - 1) * PER_PAGE
 SEARCH_ROUNDS = 3
 VACUUM_TABLES = ("posts_post", "users_user", "posts_historicalpost", "users_historicaluser")
 TRIGRAM_INDEXES = ("posts_post_title_trgm", "posts_post_content_trgm")
+# Common words of the demo data (about 225,000 and 49,000 matching posts), two
+# phrases (about 900 and 1,100) and a two-character word trigrams cannot serve.
+SEARCHES = ("coffee", "ラーメン", "river coffee", "京都温泉", "温泉")
 
 
 @dataclass
@@ -253,6 +256,8 @@ def endpoints(targets: dict) -> list[Endpoint]:
         Endpoint("search_en", "search 'coffee'", "/posts/?q=coffee"),
         Endpoint("search_ja", "search 'ラーメン'", f"/posts/?q={quote('ラーメン')}"),
         Endpoint("search_ja2", "search '温泉' (2 chars)", f"/posts/?q={quote('温泉')}"),
+        Endpoint("phrase_en", "search 'river coffee'", f"/posts/?q={quote('river coffee')}"),
+        Endpoint("phrase_ja", "search '京都温泉'", f"/posts/?q={quote('京都温泉')}"),
         Endpoint("author", "posts by author", f"/posts/?author={quote(targets['author'])}"),
         Endpoint("post", "post detail", f"/posts/{targets['post_id']}/"),
         Endpoint("user", "user detail", f"/users/{targets['author_id']}/"),
@@ -317,6 +322,8 @@ def _search_once(query: str) -> tuple[float, list[str]]:
 def _indexes_in_plan(sql: str) -> list[str]:
     from django.db import connection
 
+    if sql.lstrip().upper().startswith("EXPLAIN"):
+        return []  # the paginator's own row estimate
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
         (plan,) = cursor.fetchone()
@@ -362,7 +369,7 @@ def search_without_index(report: Report) -> None:
             "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(TRIGRAM_INDEXES)]
         )
         present = {row[0] for row in cursor.fetchall()}
-    for query in ("coffee", "ラーメン", "温泉"):
+    for query in SEARCHES:
         _best(query)  # warm the buffer cache
         indexed, indexed_plan = _best(query)
         row = {"query": query, "indexed_ms": round(indexed, 2), "indexed_plan": indexed_plan}
@@ -596,7 +603,7 @@ def check_goals(report: Report) -> None:
             f"{by_key['deep_offset'].solo_ms:.0f} ms alone)",
         )
     )
-    for key in ("search_en", "search_ja", "search_ja2"):
+    for key in ("search_en", "search_ja", "phrase_en", "phrase_ja", "search_ja2"):
         ep = by_key[key]
         goals.append(
             Goal(
