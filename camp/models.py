@@ -1,4 +1,5 @@
-"""Records that belong to no one app: saved list views and imports awaiting confirmation."""
+"""Records that belong to no one app: saved list views, imports awaiting confirmation, and
+indexes a demo data load has yet to build again."""
 
 from django.conf import settings
 from django.db import models
@@ -90,3 +91,17 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class PendingIndex(models.Model):
+    """An index `seed_demo` dropped for a big load and has not built again yet.
+
+    Written in the transaction that drops the index and deleted in the one
+    that builds it, so an interrupted run leaves a record the next run acts on.
+    """
+
+    name = models.CharField(max_length=63, primary_key=True)
+    definition = models.TextField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,8 +3,11 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.http import HttpRequest
 
+from camp import seeding
+from camp.models import PendingIndex
 from camp.seeding import DEMO_PREFIX, seed_demo
 from posts.models import Post
 from users.models import User
@@ -97,3 +100,63 @@ def test_reset_keeps_real_users_and_their_posts(user, post):
 
     assert User.objects.filter(pk=user.pk).exists()
     assert Post.objects.filter(pk=post.pk).exists()
+
+
+BULK_TABLES = list(seeding.BULK_TABLES)
+
+
+def _indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename = ANY(%s)",
+            [BULK_TABLES],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.fixture
+def big_load_from_ten_rows(monkeypatch):
+    """Take the big-load path (indexes dropped and built again) for a few rows."""
+    monkeypatch.setattr(seeding, "REBUILD_INDEXES_FROM", 10)
+
+
+def test_a_big_load_in_a_transaction_builds_again_every_index_it_dropped(
+    big_load_from_ten_rows,
+):
+    before = _indexes()
+
+    seed_demo(users=5, posts=20, seed=14)
+
+    assert _indexes() == before
+    assert not PendingIndex.objects.exists()
+    assert Post.history.filter(history_type="+").count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_load_outside_a_transaction_builds_the_indexes_after_committing(
+    big_load_from_ten_rows,
+):
+    before = _indexes()
+
+    seed_demo(users=5, posts=20, seed=15)
+
+    assert _indexes() == before
+    assert not PendingIndex.objects.exists()
+    assert Post.objects.count() == 20
+    assert Post.history.filter(history_type="+").count() == 20
+    assert User.history.filter(history_type="+", username__startswith=DEMO_PREFIX).count() == 5
+
+
+def test_indexes_an_interrupted_load_left_dropped_are_built_first():
+    before = _indexes()
+    PendingIndex.objects.create(
+        name="posts_post_title_trgm", definition=before["posts_post_title_trgm"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX posts_post_title_trgm")
+
+    seed_demo(users=2, posts=2, seed=16)
+
+    assert _indexes() == before
+    assert not PendingIndex.objects.exists()

@@ -28,6 +28,7 @@ class Command(BaseCommand):
             raise CommandError("--users and --posts must not be negative.")
         started = time.monotonic()
         self._stage_started: dict[str, float] = {}
+        self._last_end = started
         try:
             result = seed_demo(
                 users=users, posts=posts, seed=seed, reset=reset, progress=self.progress
@@ -44,14 +45,16 @@ class Command(BaseCommand):
 
     def progress(self, stage: str, done: int, total: int) -> None:
         """Draw a one-line progress bar per stage, with its time once it is done."""
-        started = self._stage_started.setdefault(stage, time.monotonic())
+        # A stage starts when the one before it ends.
+        started = self._stage_started.setdefault(stage, self._last_end)
         width = 30
         filled = int(width * done / total) if total else width
         bar = "#" * filled + "-" * (width - filled)
         end = "\n" if done >= total else ""
         line = f"\r{stage:<8} [{bar}] {done:>10,}/{total:,}"
         if end:
-            line += f"  {time.monotonic() - started:6.1f} s"
+            self._last_end = time.monotonic()
+            line += f"  {self._last_end - started:6.1f} s"
         if self.stdout.isatty() or end:
             self.stdout.write(line, ending=end)
             self.stdout.flush()
