@@ -82,7 +82,10 @@ class EstimatedCountPaginator(Paginator):
         if query.low_mark or query.high_mark:
             return None
         if query.where:
-            plan = json.loads(queryset.order_by().explain(format="json"))
+            try:
+                plan = json.loads(queryset.order_by().explain(format="json"))
+            except ValueError:  # nothing to explain: a filter no row can match
+                return None
             return int(plan[0]["Plan"]["Plan Rows"])
         with connection.cursor() as cursor:
             cursor.execute(

@@ -173,3 +173,10 @@ def test_other_orderings_do_not_seek():
     first = SeekPaginator(Post.objects.order_by("title"), 3, key=("created_at", "id")).page(1)
 
     assert first.next_cursor == ""
+
+
+def test_a_filter_no_row_can_match_counts_zero(django_assert_num_queries):
+    paginator = SmallCapPaginator(Post.objects.filter(pk__in=[]), 2)
+
+    with django_assert_num_queries(0):
+        assert paginator.count == 0
