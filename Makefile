@@ -49,8 +49,12 @@ serve: install
 	DEBUG=false GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:8000} $(VENV)/bin/gunicorn camp.wsgi -c gunicorn.conf.py
 
 # Page benchmarks under gunicorn + wrk on a seeded PostgreSQL database
-# (camp_bench); see bench/README.md. Needs PostgreSQL, Redis and wrk locally.
+# (camp_bench); see bench/README.md. Needs PostgreSQL and Redis running; wrk
+# comes from Debian's package, installed here if it is missing and apt can.
 bench: install
+	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(PYTHON) bench/run.py
 
 test: install-dev

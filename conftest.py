@@ -83,7 +83,6 @@ def _clean_cache():
     for alias in settings.CACHES:
         cache = caches[alias]
         if not hasattr(cache, "delete_pattern"):
-            cache.clear()  # this process's own memory (the rendered fragments)
             continue
         # Keys are "<prefix>:<version>:<key>"; delete_pattern() sees one version only.
         prefix = re.sub(r"([*?\[\]])", r"[\1]", cache.key_prefix)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/cache.py [--reads 2000] [--duration 8] [--browse 1500]
 
-Four measurements, against Redis DB 7 (prefix `camp-bench`):
+Three measurements, against Redis DB 7 (prefix `camp-bench`):
 
 1. In-process: `users.selectors.user_summary` read on a hit vs a miss (the
    key deleted before each miss read), median µs over --reads reads each,
@@ -16,9 +16,6 @@ Four measurements, against Redis DB 7 (prefix `camp-bench`):
    so the script first measures what a page that caches nothing costs (the
    session read) and subtracts it; anything else using this Redis server at
    the same time (another test run) still skews the numbers.
-4. In-process: list pages with the filter form and column chooser fragments
-   cached (FRAGMENT_CACHE_TTL, per process) and rendered on every request,
-   alternating request by request, median ms.
 
 Run bench/run.py (make bench) first: it creates and seeds camp_bench.
 """
@@ -117,46 +114,6 @@ def home_queries(ttl: int) -> int:
     if response.status_code != 200:
         raise RuntimeError(f"GET / in-process: HTTP {response.status_code}")
     return len(captured)
-
-
-FRAGMENT_PATHS = ("/posts/", "/posts/?q=coffee&status=draft", "/users/")
-
-
-def fragments_on_vs_off(rounds: int) -> list[dict]:
-    """Median ms of list pages in-process with the filter-form fragments cached and not.
-
-    The two settings alternate request by request, so both see the same
-    machine; FRAGMENT_CACHE_TTL=0 renders the forms on every request.
-    """
-    from django.test import Client
-    from django.test.utils import override_settings
-
-    from users.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=BENCH_USER))
-    rows = []
-    for path in FRAGMENT_PATHS:
-        times: dict[str, list[float]] = {"cached": [], "rendered": []}
-        for _ in range(rounds + 3):
-            for label, ttl in (("cached", 600), ("rendered", 0)):
-                with override_settings(FRAGMENT_CACHE_TTL=ttl):
-                    started = time.perf_counter()
-                    response = client.get(path)
-                    times[label].append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    raise RuntimeError(f"GET {path} in-process: HTTP {response.status_code}")
-        cached = statistics.median(times["cached"][3:])
-        rendered = statistics.median(times["rendered"][3:])
-        rows.append(
-            {
-                "path": path,
-                "cached_ms": round(cached, 2),
-                "rendered_ms": round(rendered, 2),
-                "saved_ms": round(rendered - cached, 2),
-            }
-        )
-    return rows
 
 
 # ------------------------------------------------------------------- browsing
@@ -314,8 +271,6 @@ def main() -> None:
 
         print("user_summary, in-process ...", flush=True)
         summary = summary_hit_vs_miss(args.reads)
-        print("list pages with and without the fragment cache, in-process ...", flush=True)
-        fragments = fragments_on_vs_off(args.reads // 40)
         runs = [HomeRun("cached", "60 s (default)", home_queries(60))]
         runs.append(HomeRun("uncached", "0 (off)", home_queries(0)))
         from django.db import connection
@@ -402,26 +357,6 @@ def main() -> None:
         f"{uncached.cpu_ms / cached.cpu_ms:.1f}x less CPU per request "
         "(CPU ms: gunicorn + PostgreSQL per request; others: other people's share of the CPUs)"
     )
-    print()
-    print(
-        f"list pages in-process, filter form and column chooser cached (FRAGMENT_CACHE_TTL "
-        f"600) or rendered (0), median of {args.reads // 40} alternating requests"
-    )
-    print(
-        table(
-            ["page", "cached ms", "rendered ms", "saved ms"],
-            [
-                [
-                    f["path"],
-                    f"{f['cached_ms']:.1f}",
-                    f"{f['rendered_ms']:.1f}",
-                    f"{f['saved_ms']:.1f}",
-                ]
-                for f in fragments
-            ],
-            left=1,
-        )
-    )
     if browsing:
         b = browsing
         print()
@@ -448,7 +383,6 @@ def main() -> None:
         "user_summary": summary,
         "home": [vars(r) for r in runs],
         "browse": browsing,
-        "fragments": fragments,
     }
     out.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
     print(f"\nwritten: bench/results/{out.name}")

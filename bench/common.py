@@ -56,7 +56,6 @@ CONTROLLED = (
     "CACHE_KEY_PREFIX",
     "CACHE_TTL",
     "DASHBOARD_STATS_TTL",
-    "FRAGMENT_CACHE_TTL",
     "PROMETHEUS_MULTIPROC_DIR",
     "DEBUG",
     "SECRET_KEY",
@@ -119,7 +118,8 @@ def manage(*args: str, env: dict[str, str], timeout: float = 600, echo: bool = F
 def require_tools(*tools: Path | str) -> None:
     for tool in (PYTHON, *tools):
         if not Path(tool).exists():
-            sys.exit(f"missing {tool}")
+            hint = " (Debian: apt-get install wrk)" if Path(tool).name == "wrk" else ""
+            sys.exit(f"missing {tool}{hint}")
 
 
 def load_average() -> float:

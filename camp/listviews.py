@@ -7,7 +7,6 @@ templates in class attributes.
 from collections.abc import Callable
 from http import HTTPStatus
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -91,7 +90,6 @@ class ListPageMixin:
     def get_context_data(self, **kwargs):
         params, user = self.request.GET, self.request.user
         return super().get_context_data(
-            fragment_cache_ttl=settings.FRAGMENT_CACHE_TTL,
             filterset=self.filterset,
             chips=self.filterset.chips(),
             shown=[column.key for column in self.columns.shown(params)],

@@ -229,18 +229,6 @@ else:
         },
     }
 
-# Rendered HTML that depends only on the request's query string and language
-# (the list filter forms: 6-8 ms of form widget templates per list page,
-# bench/README.md). Per process: nothing another server needs, nothing that
-# outlives a deploy, and no network round trip. 0 turns it off.
-FRAGMENT_CACHE_TTL = env.int("FRAGMENT_CACHE_TTL", default=600)
-CACHES["fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "camp-fragments",
-    "TIMEOUT": FRAGMENT_CACHE_TTL,
-    "OPTIONS": {"MAX_ENTRIES": 2_000},
-}
-
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "camp.cache"
 

@@ -13,7 +13,6 @@ from http import HTTPStatus
 
 import pytest
 import redis
-from django.conf import settings
 from django.http import HttpRequest
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -87,7 +86,6 @@ def own_redis():
     caches = {
         "default": redis_cache(server.url, "camp-down"),
         "sessions": redis_cache(server.url, "camp-down-sessions"),
-        "fragments": settings.CACHES["fragments"],
     }
     with override_settings(CACHES=caches):
         yield server

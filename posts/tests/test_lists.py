@@ -122,26 +122,6 @@ def test_status_filter_renders_checkboxes(staff_client_with):
     assert '<select name="status"' not in content
 
 
-def test_the_filter_form_is_cached_per_query_and_language(staff_client_with):
-    client = staff_client_with(VIEW)
-    first = client.get(LIST, {"q": "apple", "status": "draft"}).content.decode()
-    again = client.get(LIST, {"q": "apple", "status": "draft"}).content.decode()
-    other = client.get(LIST, {"q": "banana"}).content.decode()
-    client.cookies["django_language"] = "ja"
-    japanese = client.get(LIST, {"q": "banana"}).content.decode()
-
-    def filter_form(html: str) -> str:
-        return html[html.index('<form class="filters"') :].split("</form>", 1)[0]
-
-    assert filter_form(again) == filter_form(first)
-    assert 'name="q" value="apple"' in filter_form(first)
-    assert 'value="draft" id="id_status_0" checked>' in filter_form(first)
-    assert 'name="q" value="banana"' in filter_form(other)
-    assert "apple" not in filter_form(other) and "checked" not in filter_form(other)
-    assert 'name="q" value="banana"' in filter_form(japanese)
-    assert filter_form(japanese) != filter_form(other)
-
-
 def test_chosen_values_survive_in_the_page_links(staff_client_with, authors):
     DraftPostFactory.create_batch(30, author=authors["taro"])
 
