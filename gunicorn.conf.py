@@ -87,7 +87,8 @@ errorlog = "-"
 # directory is emptied when gunicorn starts (old figures would be counted
 # again) and a worker's live gauges are dropped when it exits.
 
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="camp-metrics-")
 
 
@@ -101,3 +102,10 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    # A directory gunicorn made for itself goes with it; one named in the
+    # environment is left for whoever named it.
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -399,8 +399,9 @@ def _build_in_parallel(
     """Write the history rows and build the dropped indexes, in two connections at once.
 
     The load is committed by now, so the pages work (slowly) meanwhile. If a
-    build fails, the others still finish and the error is raised after; each
-    lane is a connection of its own, closed at the end.
+    statement fails, its lane stops, the other lane finishes, and the error
+    is raised; whatever was not built stays in PendingIndex for the next run.
+    Each lane is a connection of its own, closed at the end.
     """
     longest = [_build(name, d) for name, d in indexes if name == LONGEST_BUILD]
     # The history tables' indexes come after their rows (history first).
