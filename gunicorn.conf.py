@@ -83,19 +83,23 @@ errorlog = "-"
 # worker takes the request: without a shared directory it would report that
 # worker's share only. prometheus_client keeps every worker's figures in
 # PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. The variable must be set
-# before a worker imports prometheus_client, so here, in the arbiter; the
-# directory is emptied when gunicorn starts (old figures would be counted
-# again) and a worker's live gauges are dropped when it exits.
+# before a worker imports prometheus_client, so in the arbiter as it starts;
+# a directory given is emptied then (old figures would be counted again), and
+# a worker's live gauges are dropped when it exits.
 
-_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-if _OWN_METRICS_DIR:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="camp-metrics-")
+# The arbiter's environment remembers a directory gunicorn made itself, across
+# configuration reloads (SIGHUP runs this file again).
+_MADE_HERE = "CAMP_METRICS_DIR_MADE_BY_GUNICORN"
 
 
 def on_starting(server):
-    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory, exist_ok=True)
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="camp-metrics-")
+        os.environ[_MADE_HERE] = "1"
 
 
 def child_exit(server, worker):
@@ -107,5 +111,5 @@ def child_exit(server, worker):
 def on_exit(server):
     # A directory gunicorn made for itself goes with it; one named in the
     # environment is left for whoever named it.
-    if _OWN_METRICS_DIR:
+    if os.environ.get(_MADE_HERE):
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
