@@ -73,8 +73,9 @@ TRIGRAM_INDEXES = ("posts_post_title_trgm", "posts_post_content_trgm")
 # Common words of the demo data (about 225,000 and 49,000 matching posts), two
 # phrases (about 900 and 1,100) and a two-character word trigrams cannot serve.
 SEARCHES = ("coffee", "ラーメン", "river coffee", "京都温泉", "温泉")
-ONE_CONNECTION_KEYS = {"list", "deep", "search_en", "search_ja", "search_ja2", "phrase_en"}
-ONE_CONNECTION_KEYS |= {"phrase_ja", "author"}
+ONE_CONNECTION_KEYS = frozenset(
+    ("list", "deep", "search_en", "search_ja", "search_ja2", "phrase_en", "phrase_ja", "author")
+)
 
 
 @dataclass

@@ -68,35 +68,10 @@ def time_bulk_create(users: int, posts: int, seed: int) -> float:
     with transaction.atomic():
         user_ids: list[int] = []
         for start in range(0, users, BATCH):
-            batch = []
-            for index in range(start, min(start + BATCH, users)):
-                password, username, email, name, active, staff, joined = data.user_row(index)
-                batch.append(
-                    User(
-                        password=password,
-                        username=username,
-                        email=email,
-                        name=name,
-                        is_active=active,
-                        is_staff=staff,
-                        date_joined=joined,
-                    )
-                )
+            batch = [data.user(index) for index in range(start, min(start + BATCH, users))]
             user_ids.extend(u.pk for u in User.objects.bulk_create(batch))
         for start in range(0, posts, BATCH):
-            batch = []
-            for _ in range(min(BATCH, posts - start)):
-                title, content, author, status, created, updated = data.post_row(user_ids)
-                batch.append(
-                    Post(
-                        title=title,
-                        content=content,
-                        author_id=author,
-                        status=status,
-                        created_at=created,
-                        updated_at=updated,
-                    )
-                )
+            batch = [data.post(user_ids) for _ in range(min(BATCH, posts - start))]
             Post.objects.bulk_create(batch)
     return time.perf_counter() - started
 

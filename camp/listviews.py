@@ -5,6 +5,7 @@ templates in class attributes.
 """
 
 from collections.abc import Callable
+from functools import cached_property
 from http import HTTPStatus
 
 from django.contrib import messages
@@ -75,17 +76,16 @@ class ListPageMixin:
             return HttpResponseRedirect(self.request.path + list_href(query))
         if not params:
             saved = next(
-                (v for v in self.saved_views() if v.owner_id == user.pk and v.is_default), None
+                (v for v in self.saved_views if v.owner_id == user.pk and v.is_default), None
             )
             if saved is not None and saved.query:
                 return HttpResponseRedirect(self.request.path + list_href(saved.query))
         return None
 
+    @cached_property
     def saved_views(self) -> list:
         """The saved views this member may open, read once per request."""
-        if not hasattr(self, "_saved_views"):
-            self._saved_views = saved_views(user=self.request.user, list_name=self.list_name)
-        return self._saved_views
+        return saved_views(user=self.request.user, list_name=self.list_name)
 
     def get_context_data(self, **kwargs):
         params, user = self.request.GET, self.request.user
@@ -95,7 +95,7 @@ class ListPageMixin:
             shown=[column.key for column in self.columns.shown(params)],
             columns_form=self.columns.form(params),
             list_query=list_query(params),
-            saved_views=self.saved_views(),
+            saved_views=self.saved_views,
             saved_view_form=SavedViewForm(
                 owner=user, list_name=self.list_name, auto_id="save_view_%s"
             ),

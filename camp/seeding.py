@@ -250,6 +250,31 @@ class DemoData:
         status = STATUSES[int(random() * len(STATUSES))]
         return (title[:200], "\n\n".join(paragraphs), author, status, created, updated)
 
+    def user(self, index: int) -> User:
+        """`user_row(index)` as an unsaved User, for bulk_create."""
+        password, username, email, name, active, staff, joined = self.user_row(index)
+        return User(
+            password=password,
+            username=username,
+            email=email,
+            name=name,
+            is_active=active,
+            is_staff=staff,
+            date_joined=joined,
+        )
+
+    def post(self, user_ids: list[int]) -> Post:
+        """`post_row(user_ids)` as an unsaved Post, for bulk_create."""
+        title, content, author, status, created, updated = self.post_row(user_ids)
+        return Post(
+            title=title,
+            content=content,
+            author_id=author,
+            status=status,
+            created_at=created,
+            updated_at=updated,
+        )
+
 
 def seed_demo(
     *,
@@ -321,7 +346,14 @@ REBUILD_INDEXES_FROM = 50_000
 #: writes the history and builds every other index.
 LONGEST_BUILD = "posts_post_content_trgm"
 
-Statement = tuple[str, list]
+
+@dataclass(frozen=True)
+class Statement:
+    """SQL run after the load; `builds` names the pending index it builds, if any."""
+
+    sql: str
+    params: tuple = ()
+    builds: str | None = None
 
 
 def _drop_indexes(tables: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -347,14 +379,17 @@ def _drop_indexes(tables: tuple[str, ...]) -> list[tuple[str, str]]:
     return indexes
 
 
-def _build(name: str, definition: str) -> Statement:
-    """The statement building a dropped index (and forgetting that it is pending)."""
-    return (
-        definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
-            "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1
-        ),
-        [name],
-    )
+def _index_builds(indexes: list[tuple[str, str]]) -> list[Statement]:
+    """The statements building dropped indexes again, from their (name, definition) pairs."""
+    return [
+        Statement(
+            definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
+                "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1
+            ),
+            builds=name,
+        )
+        for name, definition in indexes
+    ]
 
 
 def restore_pending_indexes(progress: Progress = _quiet) -> int:
@@ -362,12 +397,8 @@ def restore_pending_indexes(progress: Progress = _quiet) -> int:
     pending = list(PendingIndex.objects.values_list("name", "definition"))
     if pending:
         with transaction.atomic():
-            _run_statements([_build(name, d) for name, d in pending], progress, "restore")
+            _run_statements(_index_builds(pending), progress, "restore")
     return len(pending)
-
-
-def _index_builds(indexes: list[tuple[str, str]]) -> list[Statement]:
-    return [_build(name, definition) for name, definition in indexes]
 
 
 def _run_statements(statements: list[Statement], progress: Progress, stage: str) -> None:
@@ -384,13 +415,10 @@ def _run_statements(statements: list[Statement], progress: Progress, stage: str)
 
 
 def _execute(cursor, statement: Statement) -> None:
-    """Run a history INSERT, or build an index and strike it off the pending list."""
-    sql, params = statement
-    if sql.startswith("CREATE"):
-        cursor.execute(sql)
-        cursor.execute("DELETE FROM camp_pendingindex WHERE name = %s", params)
-    else:
-        cursor.execute(sql, params)
+    """Run `statement`; an index it builds leaves the pending list in the same transaction."""
+    cursor.execute(statement.sql, statement.params or None)
+    if statement.builds:
+        PendingIndex.objects.filter(name=statement.builds).delete()
 
 
 def _build_in_parallel(
@@ -403,23 +431,24 @@ def _build_in_parallel(
     is raised; whatever was not built stays in PendingIndex for the next run.
     Each lane is a connection of its own, closed at the end.
     """
-    longest = [_build(name, d) for name, d in indexes if name == LONGEST_BUILD]
+    builds = _index_builds(indexes)
+    longest = [b for b in builds if b.builds == LONGEST_BUILD]
     # The history tables' indexes come after their rows (history first).
-    rest = history + [_build(name, d) for name, d in indexes if name != LONGEST_BUILD]
-    total = len(history) + len(indexes)
+    rest = history + [b for b in builds if b.builds != LONGEST_BUILD]
+    total = len(history) + len(builds)
     done = 0
     lock = threading.Lock()
 
     def lane(statements: list[Statement]) -> None:
         nonlocal done
         try:
-            for sql, params in statements:
+            for statement in statements:
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
                     # One process per lane: parallel B-tree workers would take
                     # the CPU the long GIN build needs.
                     cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
-                    _execute(cursor, (sql, params))
+                    _execute(cursor, statement)
                 with lock:
                     done += 1
                     progress("indexes", done, total)
@@ -460,12 +489,12 @@ def _copy_users(
                     copy.write_row((*data.user_row(index), False, 1))
                 done += step
                 progress("users", done, total)
-        history = (
+        history = Statement(
             "INSERT INTO users_historicaluser (id, is_superuser, username, is_staff, is_active, "
             "date_joined, name, email, version, history_date, history_type) "
             "SELECT id, is_superuser, username, is_staff, is_active, date_joined, name, email, "
             "version, now(), '+' FROM users_user WHERE id > %s",
-            [before],
+            (before,),
         )
         cursor.execute("SELECT id FROM users_user WHERE id > %s ORDER BY id", [before])
         return [row[0] for row in cursor.fetchall()], [history]
@@ -491,12 +520,12 @@ def _copy_posts(
                 done += step
                 progress("posts", done, total)
         return [
-            (
+            Statement(
                 "INSERT INTO posts_historicalpost (id, title, content, status, created_at, "
                 "updated_at, author_id, version, history_date, history_type) "
                 "SELECT id, title, content, status, created_at, updated_at, author_id, version, "
                 "now(), '+' FROM posts_post WHERE id > %s",
-                [before],
+                (before,),
             )
         ]
 
@@ -505,20 +534,7 @@ def _bulk_users(data: DemoData, total: int, progress: Progress, size: int) -> li
     ids = []
     done = 0
     for step in _chunks(total, size):
-        batch = []
-        for index in range(done, done + step):
-            password, username, email, name, active, staff, joined = data.user_row(index)
-            batch.append(
-                User(
-                    password=password,
-                    username=username,
-                    email=email,
-                    name=name,
-                    is_active=active,
-                    is_staff=staff,
-                    date_joined=joined,
-                )
-            )
+        batch = [data.user(index) for index in range(done, done + step)]
         created = bulk_create_with_history(batch, User, batch_size=size)
         ids.extend(
             User.objects.filter(username__in=[u.username for u in created])
@@ -535,19 +551,7 @@ def _bulk_posts(
 ) -> None:
     done = 0
     for step in _chunks(total, size):
-        batch = []
-        for _ in range(step):
-            title, content, author, status, created, updated = data.post_row(user_ids)
-            batch.append(
-                Post(
-                    title=title,
-                    content=content,
-                    author_id=author,
-                    status=status,
-                    created_at=created,
-                    updated_at=updated,
-                )
-            )
+        batch = [data.post(user_ids) for _ in range(step)]
         bulk_create_with_history(batch, Post, batch_size=size)
         done += step
         progress("posts", done, total)
