@@ -30,6 +30,9 @@ class BulkAction:
     question: str | Promise
     done: str | Promise
     danger: bool = False
+    #: How many chosen rows the action would change but the member acting may
+    #: not (they are left out, and the confirmation says so); None: no such rows.
+    refused: Callable[[QuerySet, object], int] | None = None
 
 
 class IdListField(forms.Field):

@@ -228,6 +228,11 @@ class Importer:
         if instance is not None and not form.has_changed():
             outcome.action = UNCHANGED
             return outcome
+        try:
+            self.check_changes(instance, form.changed_data)
+        except RowError as error:
+            outcome.errors.append(str(error))
+            return outcome
         outcome.action = UPDATE if instance is not None else CREATE
         outcome.changes = [str(form.fields[name].label) for name in form.changed_data]
         try:
@@ -241,6 +246,9 @@ class Importer:
             outcome.action = ERROR
             outcome.errors.append(str(error).splitlines()[0])
         return outcome
+
+    def check_changes(self, instance: models.Model | None, changed: list[str]) -> None:
+        """Raise RowError if the member importing may not make this change; by default all may."""
 
     def before_save(self, record: models.Model, *, created: bool) -> None:
         """Adjust a record about to be saved; by default bump its version when it changes."""

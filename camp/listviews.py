@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -203,6 +204,14 @@ class AnyPermissionMixin:
         return super().has_permission() and any(map(user.has_perm, self.permission_any))
 
 
+def refused_message(count: int) -> str:
+    return ngettext(
+        "%(count)d row was left out: you may not change it.",
+        "%(count)d rows were left out: you may not change them.",
+        count,
+    ) % {"count": count}
+
+
 class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
     """Act on the ticked rows, or on all rows matching the filter, after a confirmation.
 
@@ -237,6 +246,7 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
         query = list_query(QueryDict(form.cleaned_data["query"]))
         targets = self.targets(form)
         count = action.pending(targets, self.request.user).count()
+        refused = action.refused(targets, self.request.user) if action.refused else 0
         if count > BULK_LIMIT:
             messages.error(
                 self.request,
@@ -253,12 +263,15 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
                     count=count,
                     question=action.question % {"count": count},
                     changed_since=expected is not None and expected != count,
+                    refused_note=refused_message(refused) if refused else "",
                     query=query,
                     list_url=resolve_url(self.list_url) + list_href(query),
                 )
             )
         done = action.run(targets, self.request.user)
         messages.success(self.request, action.done % {"count": done})
+        if refused:
+            messages.warning(self.request, refused_message(refused))
         return self.back(query)
 
 
@@ -305,6 +318,9 @@ class ImportView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(list_url=resolve_url(self.list_url), **kwargs)
 
+    def run_import(self, text: str, *, commit: bool) -> ImportResult:
+        return self.importer(text=text, commit=commit)
+
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
@@ -312,7 +328,7 @@ class ImportView(StaffRequiredMixin, FormView):
         except ImportFileError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        result = self.importer(text=text, commit=False)
+        result = self.run_import(text, commit=False)
         pending = None
         if result.ok:
             pending = pending_import_create(
@@ -336,7 +352,7 @@ class ImportConfirmView(ImportView):
         if pending is None:
             messages.error(request, _("That upload is gone: upload the file again."))
             return HttpResponseRedirect(resolve_url(self.import_url))
-        result = self.importer(text=pending.text, commit=True)
+        result = self.run_import(pending.text, commit=True)
         if not result.committed:
             messages.error(request, _("Nothing was imported: the file no longer imports cleanly."))
             return self.render_to_response(

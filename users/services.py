@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
@@ -7,6 +8,7 @@ from camp.bulk import BulkAction
 from camp.importing import KEEP, Importer, ImportResult, RowError
 from camp.invalidation import invalidate_after_bulk
 
+from . import policies
 from .forms import UserImportForm
 from .models import User
 
@@ -15,9 +17,15 @@ BATCH_SIZE = 1000
 
 
 @transaction.atomic
-def user_set_active(*, user: User, active: bool) -> User:
-    """Activate or deactivate `user`; a deactivated user can no longer log in."""
+def user_set_active(*, user: User, active: bool, by) -> User:
+    """Activate or deactivate `user`; a deactivated user can no longer log in.
+
+    Raises PermissionDenied if `by`, the member acting, may not: a superuser
+    is only changed by a superuser, and nobody changes their own flag.
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
+    if not policies.can_set_active(by, user):
+        raise PermissionDenied(policies.REFUSED)
     user.is_active = active
     user.version += 1
     user.save(update_fields=["is_active", "version"])
@@ -25,16 +33,16 @@ def user_set_active(*, user: User, active: bool) -> User:
 
 
 @transaction.atomic
-def user_bulk_set_active(*, users: QuerySet[User], active: bool, by=None) -> int:
+def user_bulk_set_active(*, users: QuerySet[User], active: bool, by) -> int:
     """Activate or deactivate `users` in batches; return how many changed.
 
-    `by`, the member acting, is never deactivated: that would lock them out.
-    One UPDATE and one INSERT of history rows per batch; the caches are
-    invalidated once at the end.
+    Only the users `by`, the member acting, may change are touched: never
+    themselves, nor a superuser unless they are one. One UPDATE and one
+    INSERT of history rows per batch; the caches are invalidated once at the
+    end.
     """
-    pending = users.exclude(is_active=active).order_by("pk").select_for_update(of=("self",))
-    if by is not None and not active:
-        pending = pending.exclude(pk=by.pk)
+    pending = _bulk_pending(users, active=active, by=by)
+    pending = pending.order_by("pk").select_for_update(of=("self",))
     reason = gettext_noop("Activated") if active else gettext_noop("Deactivated")
     changed: set[int] = set()
     last = 0
@@ -50,6 +58,17 @@ def user_bulk_set_active(*, users: QuerySet[User], active: bool, by=None) -> int
         last = ids[-1]
     invalidate_after_bulk(changed)
     return len(changed)
+
+
+def _bulk_pending(users: QuerySet[User], *, active: bool, by) -> QuerySet[User]:
+    """The users among `users` that setting the active flag would change, as `by` may."""
+    return policies.changeable_users(by, users.exclude(is_active=active), locking_out=True)
+
+
+def _bulk_refused(users: QuerySet[User], *, active: bool, by) -> int:
+    """How many of `users` the flag would change but `by` may not change."""
+    would_change = users.exclude(is_active=active).count()
+    return would_change - _bulk_pending(users, active=active, by=by).count()
 
 
 TRUE_WORDS = {"true", "yes", "y", "1", "on", "t"}
@@ -82,8 +101,18 @@ class UserImporter(Importer):
             row["username"] = user.username
         return user
 
+    def __init__(self, *, by):
+        #: The member importing: what a row may change depends on who they are.
+        self.by = by
+
     def form(self, data: dict, instance: User | None) -> UserImportForm:
         return UserImportForm(data, instance=instance)
+
+    def check_changes(self, instance: User | None, changed: list[str]) -> None:
+        try:
+            policies.check_changes(self.by, instance, changed)
+        except PermissionDenied as refusal:
+            raise RowError(str(refusal)) from None
 
     def instance_data(self, instance: User) -> dict:
         return {
@@ -121,9 +150,13 @@ class UserImporter(Importer):
             record.set_unusable_password()
 
 
-def user_import(*, text: str, commit: bool) -> ImportResult:
-    """Import users from CSV `text`; with `commit` False (or any bad row), write nothing."""
-    return UserImporter().run(text, commit=commit)
+def user_import(*, text: str, commit: bool, by) -> ImportResult:
+    """Import users from CSV `text` as `by`; with `commit` False (or any bad row), write nothing.
+
+    A row changing what `by` may not (a superuser, a flag, themselves) is a
+    bad row, so the file imports nothing until it is taken out.
+    """
+    return UserImporter(by=by).run(text, commit=commit)
 
 
 #: The user list's bulk actions, by the value the action menu sends.
@@ -134,7 +167,8 @@ USER_BULK_ACTIONS = {
             key="activate",
             label=gettext_lazy("Activate"),
             permission="users.change_user",
-            pending=lambda users, by: users.filter(is_active=False),
+            pending=lambda users, by: _bulk_pending(users, active=True, by=by),
+            refused=lambda users, by: _bulk_refused(users, active=True, by=by),
             run=lambda users, by: user_bulk_set_active(users=users, active=True, by=by),
             question=ngettext_lazy(
                 "Activate %(count)d user?", "Activate %(count)d users?", "count"
@@ -147,8 +181,9 @@ USER_BULK_ACTIONS = {
             key="deactivate",
             label=gettext_lazy("Deactivate"),
             permission="users.change_user",
-            # Never yourself: that would lock you out.
-            pending=lambda users, by: users.filter(is_active=True).exclude(pk=by.pk),
+            # Never yourself (that would lock you out), never a superuser unless you are one.
+            pending=lambda users, by: _bulk_pending(users, active=False, by=by),
+            refused=lambda users, by: _bulk_refused(users, active=False, by=by),
             run=lambda users, by: user_bulk_set_active(users=users, active=False, by=by),
             question=ngettext_lazy(
                 "Deactivate %(count)d user? They can no longer log in.",

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
@@ -18,6 +19,7 @@ from camp.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflic
 from camp.models import ListName
 from camp.paginator import EstimatedCountPaginator
 
+from . import policies
 from .filters import USER_COLUMNS
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
 from .models import User
@@ -76,6 +78,11 @@ class UserCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):
     template_name = "users/user_form.html"
     success_message = _("User “%(username)s” was created.")
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        policies.restrict_form(form, actor=self.request.user, target=None)
+        return form
+
 
 class UserUpdateView(
     StaffRequiredMixin,
@@ -91,6 +98,20 @@ class UserUpdateView(
     context_object_name = "profile"
     success_message = _("User “%(username)s” was updated.")
 
+    def get_object(self, queryset=None):
+        profile = super().get_object(queryset)
+        policies.check_edit(self.request.user, profile)
+        return profile
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        policies.restrict_form(form, actor=self.request.user, target=self.object)
+        return form
+
+    def form_valid(self, form):
+        policies.check_changes(self.request.user, self.object, form.changed_data)
+        return super().form_valid(form)
+
 
 class UserSetPasswordView(StaffRequiredMixin, FormView):
     permission_required = "users.change_user"
@@ -100,8 +121,11 @@ class UserSetPasswordView(StaffRequiredMixin, FormView):
     @cached_property
     def profile(self) -> User:
         # Looked up after the permission check, so that only those allowed to
-        # set passwords learn which user ids exist.
-        return get_object_or_404(User, pk=self.kwargs["pk"])
+        # set passwords learn which user ids exist; read by the form on GET and POST
+        # alike, so a member who may not change this user gets 403 either way.
+        profile = get_object_or_404(User, pk=self.kwargs["pk"])
+        policies.check_edit(self.request.user, profile)
+        return profile
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.profile}
@@ -130,7 +154,9 @@ class UserSetActiveView(StaffRequiredMixin, View):
     active = True
 
     def post(self, request, pk):
-        profile = user_set_active(user=get_object_or_404(User, pk=pk), active=self.active)
+        profile = user_set_active(
+            user=get_object_or_404(User, pk=pk), active=self.active, by=request.user
+        )
         if self.active:
             text = _("User “%(username)s” was activated.")
         else:
@@ -147,6 +173,12 @@ class UserDeleteView(StaffRequiredMixin, DeleteView):
 
     def get_queryset(self):
         return user_detail_queryset()
+
+    def get_object(self, queryset=None):
+        profile = super().get_object(queryset)
+        if not policies.can_delete_user(self.request.user, profile):
+            raise PermissionDenied(policies.REFUSED)
+        return profile
 
     def form_valid(self, form):
         username = self.object.username
@@ -201,6 +233,9 @@ class UserImportView(listviews.ImportView):
     list_name = ListName.USERS
     list_url = "users:list"
     importer = staticmethod(user_import)
+
+    def run_import(self, text: str, *, commit: bool):
+        return self.importer(text=text, commit=commit, by=self.request.user)
 
 
 class UserImportConfirmView(listviews.ImportConfirmView, UserImportView):

@@ -229,12 +229,17 @@ def test_post_page_opens(logged_in, smoke_post_url, suffix):
     assert "SQLite の投稿" in page.text
 
 
-@pytest.mark.parametrize("suffix", ["", "edit/", "password/", "delete/"])
+@pytest.mark.parametrize("suffix", ["", "edit/", "password/"])
 def test_user_page_opens(logged_in, smoke_user_url, smoke_post_url, suffix):
     page = logged_in.open(smoke_user_url + suffix)
 
     assert page.status == HTTPStatus.OK, page.text[:2000]
     assert USERNAME in page.text
+
+
+def test_own_delete_page_is_refused(logged_in, smoke_user_url):
+    # Nobody deletes themselves, superusers included.
+    assert logged_in.open(smoke_user_url + "delete/").status == HTTPStatus.FORBIDDEN
 
 
 def test_post_detail_keeps_line_breaks(logged_in, smoke_post_url):

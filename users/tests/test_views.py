@@ -494,8 +494,8 @@ def test_create_saves_user_and_redirects_to_it(staff_client_with):
     assert not profile.is_staff
 
 
-def test_create_can_make_staff(staff_client_with):
-    staff_client_with(VIEW, ADD).post(CREATE, new_user_data(is_staff="on"))
+def test_superuser_can_create_staff(staff_client_with):
+    staff_client_with(VIEW, ADD, is_superuser=True).post(CREATE, new_user_data(is_staff="on"))
 
     assert User.objects.get(username="hanako").is_staff
 
