@@ -19,6 +19,10 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+#: The largest OFFSET PostgreSQL takes (a bigint): a page starting past it
+#: cannot exist, and asking for it would fail in the database.
+MAX_OFFSET = 2**63 - 1
+
 
 class EstimatedCountPaginator(Paginator):
     #: Lists up to this many rows are always counted exactly.
@@ -51,7 +55,10 @@ class EstimatedCountPaginator(Paginator):
             # Past a capped or estimated count, the rows themselves decide.
             if not (self.is_estimate or self.is_capped) or int(number) < 1:
                 raise
-            return int(number)
+            number = int(number)
+            if (number - 1) * self.per_page > MAX_OFFSET:
+                raise EmptyPage(self.error_messages["no_results"]) from None
+            return number
 
     def page(self, number):
         number = self.validate_number(number)

@@ -1,6 +1,10 @@
+from http import HTTPStatus
+
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from camp.paginator import EstimatedCountPaginator
 from posts.models import Post
@@ -180,3 +184,50 @@ def test_a_filter_no_row_can_match_counts_zero(django_assert_num_queries):
 
     with django_assert_num_queries(0):
         assert paginator.count == 0
+
+
+# Page numbers past what the database takes -------------------------------------
+
+#: A page whose OFFSET (page times 25) is past PostgreSQL's bigint.
+HUGE_PAGE = "400000000000000000"
+
+
+@pytest.fixture
+def past_the_cap(monkeypatch):
+    """Lists longer than the cap, so the paginator lets the rows decide past its count."""
+    monkeypatch.setattr(EstimatedCountPaginator, "cap", 3)
+    PostFactory.create_batch(5)  # five authors with them
+
+
+@pytest.mark.parametrize(
+    ("address", "perms"),
+    [("posts:list", ("posts.view_post",)), ("users:list", ("users.view_user",))],
+)
+def test_list_page_past_the_database_offset_is_404(
+    staff_client_with, past_the_cap, address, perms
+):
+    client = staff_client_with(*perms)
+
+    response = client.get(reverse(address), {"page": HUGE_PAGE})
+    beyond = client.get(reverse(address), {"page": "5"})
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    # A page past the capped count but within reach still lets the rows decide.
+    assert beyond.status_code == HTTPStatus.OK
+    assert not beyond.context["page_obj"].object_list
+
+
+@pytest.mark.parametrize("model", ["posts_post", "users_user"])
+def test_admin_changelist_page_past_the_database_offset_is_a_bad_lookup(
+    admin_client, past_the_cap, monkeypatch, model
+):
+    address = reverse(f"admin:{model}_changelist")
+    model_admin = next(a for m, a in admin.site._registry.items() if m._meta.db_table == model)
+    # Several pages, as on a big table; at 2 rows a page, an OFFSET past a bigint.
+    monkeypatch.setattr(model_admin, "list_per_page", 2)
+
+    response = admin_client.get(address, {"p": str(2**62 + 1)})
+
+    # The admin's answer to any bad parameter: back to the list, flagged.
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == f"{address}?e=1"
