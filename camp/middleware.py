@@ -1,13 +1,15 @@
-"""Middleware that keeps a failing database from turning into a traceback."""
+"""Middleware: a failing database answers 503, not a traceback; private pages stay private."""
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject, empty
 
 logger = logging.getLogger("camp.database")
 
@@ -48,3 +50,34 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.error("Database unavailable: %s", exception)
         return database_unavailable_response(request, self.retry_after)
+
+
+class PrivateResponseMiddleware:
+    """Send every response made for a member with `Cache-Control: private, no-store`.
+
+    Pages behind the login and exports hold what only staff may see (the
+    users export holds every email address): no shared proxy may keep them,
+    and no browser may keep them on disk for the next person at the desk.
+    A response is marked when the request carries a session cookie or has
+    already found a logged-in member; the member is never looked up here, so
+    this costs no query. Visitors without a session (health checks, the
+    login page's first load) and static files, which WhiteNoise serves before
+    this runs, keep their own headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or _found_member(request):
+            add_never_cache_headers(response)
+        return response
+
+
+def _found_member(request: HttpRequest) -> bool:
+    """Whether the request already looked up its user and found a logged-in one."""
+    user = request.__dict__.get("user")
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return False
+    return user.is_authenticated

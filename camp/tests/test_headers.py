@@ -10,7 +10,7 @@ import re
 from http import HTTPStatus
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from posts.models import Post
@@ -197,3 +197,78 @@ def test_health_checks_send_the_headers(client, name):
 
     assert response.status_code == HTTPStatus.OK
     assert_secure_headers(response, name)
+
+
+# Caching ----------------------------------------------------------------------
+
+
+def assert_private(response, label: str) -> None:
+    directives = {d.strip() for d in response.headers.get("Cache-Control", "").split(",")}
+    assert {"private", "no-store"} <= directives, (label, response.headers.get("Cache-Control"))
+    assert "public" not in directives, label
+
+
+def test_every_camp_page_and_export_is_private_for_a_member(admin_client, camp_urls):
+    exports = [url for url in camp_urls if url.endswith((".csv", ".xlsx"))]
+    assert len(exports) >= 4, camp_urls
+    for url in [*camp_urls, "/users/?sort=-username&q=a", "/posts/?page=2"]:
+        assert_private(admin_client.get(url), url)
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("posts:list", HTTPStatus.OK),
+        ("posts:export_csv", HTTPStatus.OK),
+        ("users:list", HTTPStatus.FORBIDDEN),
+        ("users:export_xlsx", HTTPStatus.FORBIDDEN),
+    ],
+)
+def test_pages_and_refusals_for_a_staff_member_are_private(client, name, status):
+    client.force_login(StaffUserFactory(permissions=("posts.view_post",)))
+
+    response = client.get(reverse(name))
+
+    assert response.status_code == status
+    assert_private(response, name)
+
+
+def test_admin_actions_export_is_private(admin_client, post):
+    response = admin_client.post(
+        reverse("admin:posts_post_changelist"),
+        {"action": "export_as_csv", "_selected_action": [post.pk]},
+    )
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert_private(response, "admin export")
+
+
+def test_error_pages_for_a_member_are_private(admin_client):
+    assert_private(admin_client.get("/no-such-page/"), "404")
+    assert_private(admin_client.get(reverse("logout")), "405")
+
+
+@pytest.mark.parametrize("name", ["healthz", "readyz"])
+def test_health_checks_keep_their_own_cache_headers(client, name):
+    response = client.get(reverse(name))
+
+    # never_cache's own set, the same with or without a member.
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+@override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
+def test_static_files_keep_their_cache_headers_for_a_member(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+
+    response = client.get("/static/css/camp.css")
+
+    assert response.status_code == HTTPStatus.OK
+    assert "no-store" not in response.get("Cache-Control", "")
+    assert "private" not in response.get("Cache-Control", "")
+
+
+def test_pages_for_a_visitor_without_a_session_are_left_alone(client):
+    response = client.get("/no-such-page/")
+
+    assert "no-store" not in response.get("Cache-Control", "")
