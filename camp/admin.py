@@ -4,6 +4,7 @@ import csv
 from datetime import datetime
 from functools import cache
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Min
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -59,6 +60,18 @@ class CampModelAdmin(SimpleHistoryAdmin):
         if self.date_hierarchy:
             queryset.__class__ = _with_year_range(type(queryset))
         return queryset
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Revert only for those who may change the record; viewing an old version needs view.
+
+        django-simple-history lets anyone who may view the history POST its
+        revert form, which saves: a view-only member could edit that way.
+        """
+        if request.method == "POST" and not self.has_change_permission(
+            request, self.get_object(request, object_id)
+        ):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change and isinstance(form, VersionedFormMixin):

@@ -123,6 +123,39 @@ def test_history_page(admin_client):
     assert response.status_code == HTTPStatus.OK
 
 
+def _revert(client, post, version):
+    address = reverse("admin:posts_post_simple_history", args=[post.pk, version.history_id])
+    form = client.get(address).context["adminform"].form
+    data = {f.html_name: f.value() for f in form if f.value() is not None}
+    return client.post(address, data)
+
+
+def test_viewer_cannot_revert_a_post_from_its_history(client):
+    post = PostFactory(title="Old")
+    post.title = "New"
+    post.save()
+    client.force_login(StaffUserFactory(permissions=("posts.view_post",)))
+
+    response = _revert(client, post, post.history.earliest())
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    post.refresh_from_db()
+    assert post.title == "New"
+
+
+def test_changer_reverts_a_post_from_its_history(client):
+    post = PostFactory(title="Old")
+    post.title = "New"
+    post.save()
+    client.force_login(StaffUserFactory(permissions=("posts.view_post", "posts.change_post")))
+
+    response = _revert(client, post, post.history.earliest())
+
+    assert response.status_code == HTTPStatus.FOUND
+    post.refresh_from_db()
+    assert post.title == "Old"
+
+
 def _run_action(client, action, posts):
     return client.post(
         CHANGELIST,
