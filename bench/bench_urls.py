@@ -16,7 +16,7 @@ from django.template import engines
 from django.urls import path
 from django.views import View
 
-from camp.mixins import StaffRequiredMixin
+from camp.records.mixins import StaffRequiredMixin
 from camp.urls import urlpatterns as camp_urlpatterns
 from posts.models import Post
 

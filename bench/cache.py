@@ -179,7 +179,7 @@ def drive(port: int, cookie: str, paths: list[str], deadline: float) -> tuple[in
 
 
 def browse(port: int, cookie: str, count: int, seconds: float) -> dict:
-    from camp.cache import invalidate_pattern
+    from camp.records.cache import invalidate_pattern
 
     # Per-request overhead: a page that caches nothing still reads the session.
     calibration = 200

@@ -56,7 +56,7 @@ def child(method: str, query: str) -> dict:
     from django.urls import include, path
     from django.utils import timezone
 
-    from camp.exporting import cell, export_fields, export_header
+    from camp.lists.exporting import cell, export_fields, export_header
     from posts.filters import POST_COLUMNS
     from posts.selectors import post_list
     from users.models import User
@@ -64,7 +64,7 @@ def child(method: str, query: str) -> dict:
     def naive_export(request):
         """The export as one would first write it: every row in a list, then one response.
 
-        Same query, same cells (camp.exporting.cell), same csv.writer: only
+        Same query, same cells (camp.lists.exporting.cell), same csv.writer: only
         the streaming differs.
         """
         columns = POST_COLUMNS.shown(request.GET)

@@ -219,7 +219,7 @@ def find_targets(report: Report) -> dict[str, str]:
     """Pick the rows the detail, filter and deep-page URLs point at."""
     from django.db.models import Count
 
-    from camp.paginator import encode_cursor
+    from camp.lists.paginator import encode_cursor
     from posts.models import Post
     from users.models import User
 
@@ -312,7 +312,7 @@ def _search_once(query: str) -> tuple[float, list[str]]:
     from django.http import QueryDict
     from django.test.utils import CaptureQueriesContext
 
-    from camp.paginator import SeekPaginator
+    from camp.lists.paginator import SeekPaginator
     from posts.selectors import post_list
 
     params = QueryDict(urllib.parse.urlencode({"q": query}))

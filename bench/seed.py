@@ -5,7 +5,7 @@
 In a scratch database (`camp_bench_seed`, created and migrated if missing,
 emptied before each variant) it inserts the same rows twice, timing each:
 
-  seed_demo    camp.seeding.seed_demo: COPY, indexes rebuilt after the load,
+  seed_demo    camp.dashboard.seeding.seed_demo: COPY, indexes rebuilt after the load,
                a history row per record, ANALYZE
   bulk_create  a plain loop of User/Post.objects.bulk_create in batches of
                1,000 inside one transaction, indexes kept up to date row by
@@ -46,7 +46,7 @@ def empty_tables() -> None:
 
 
 def time_seed_demo(users: int, posts: int, seed: int) -> float:
-    from camp.seeding import seed_demo
+    from camp.dashboard.seeding import seed_demo
 
     started = time.perf_counter()
     seed_demo(users=users, posts=posts, seed=seed)
@@ -57,7 +57,7 @@ def time_bulk_create(users: int, posts: int, seed: int) -> float:
     from django.db import transaction
     from django.utils import timezone
 
-    from camp.seeding import DemoData
+    from camp.dashboard.seeding import DemoData
     from posts.models import Post
     from users.models import User
 

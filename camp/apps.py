@@ -6,4 +6,4 @@ class CampConfig(AppConfig):
     verbose_name = "Camp"
 
     def ready(self) -> None:
-        from . import invalidation  # noqa: F401  (connects the cache receivers)
+        from .dashboard import invalidation  # noqa: F401  (connects the cache receivers)

@@ -79,9 +79,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "camp.observability.RequestLogMiddleware",
+    "camp.ops.observability.RequestLogMiddleware",
     # PostgreSQL down: a 503 page with Retry-After instead of a 500.
-    "camp.middleware.DatabaseUnavailableMiddleware",
+    "camp.ops.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Up here, so the responses of the middleware below (a 400 for an unknown
@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Responses for a logged-in member: Cache-Control private, no-store.
-    "camp.middleware.PrivateResponseMiddleware",
+    "camp.ops.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees the outcome of every login attempt.
@@ -171,7 +171,7 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 # https://github.com/jazzband/django-redis
 # Redis is a cache only: with Redis down every cache call answers "miss" within
 # the socket timeouts (IGNORE_EXCEPTIONS), the failure is logged (once per
-# burst, see camp.logging), and redis-py reconnects by itself when it returns.
+# burst, see camp.ops.logging), and redis-py reconnects by itself when it returns.
 # Without REDIS_URL a per-process memory cache stands in.
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -297,13 +297,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
-AXES_USERNAME_CALLABLE = "camp.throttling.attempted_username"
+AXES_USERNAME_CALLABLE = "camp.ops.throttling.attempted_username"
 # The client's address is the socket's: X-Forwarded-For can be forged unless
 # a trusted proxy sets it, so count it only when told how many proxies there are
-# (see camp.throttling.client_address). Behind a proxy, without this, every
+# (see camp.ops.throttling.client_address). Behind a proxy, without this, every
 # login would come from the proxy's address and lock a username for everyone.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "camp.throttling.client_address"
+AXES_CLIENT_IP_CALLABLE = "camp.ops.throttling.client_address"
 
 # Argon2 for new passwords; older hashes still verify and are upgraded to
 # Argon2 at the next login.
@@ -375,12 +375,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "camp.logging.JsonFormatter"},
+        "json": {"()": "camp.ops.logging.JsonFormatter"},
     },
     "filters": {
-        "request_id": {"()": "camp.observability.RequestIdFilter"},
+        "request_id": {"()": "camp.ops.observability.RequestIdFilter"},
         # A Redis outage would otherwise log one error per cache call.
-        "once_per_burst": {"()": "camp.logging.OncePerBurstFilter", "interval": 60},
+        "once_per_burst": {"()": "camp.ops.logging.OncePerBurstFilter", "interval": 60},
     },
     "handlers": {
         "console": {

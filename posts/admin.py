@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from camp.admin import CampModelAdmin
+from camp.lists.admin import CampModelAdmin
 
 from .forms import PostAdminForm
 from .models import Post

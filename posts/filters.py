@@ -4,8 +4,8 @@ from operator import or_
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from camp.columns import Column, Columns
-from camp.filters import (
+from camp.lists.columns import Column, Columns
+from camp.lists.filters import (
     DateRangeFilter,
     MultipleChoiceFilter,
     MultipleTextFilter,

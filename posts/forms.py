@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from camp.locking import VersionedFormMixin
+from camp.records.locking import VersionedFormMixin
 
 from .models import Post
 

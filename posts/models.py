@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from camp.history import CampHistoricalRecords
+from camp.records.history import CampHistoricalRecords
 
 
 class PostQuerySet(models.QuerySet):
@@ -38,7 +38,7 @@ class Post(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # Optimistic locking (camp.locking): bumped by every edit.
+    # Optimistic locking (camp.records.locking): bumped by every edit.
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = PostQuerySet.as_manager()

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
-from camp.bulk import BulkAction
-from camp.importing import KEEP, Importer, ImportResult, RowError
-from camp.invalidation import invalidate_after_bulk
+from camp.lists.bulk import BulkAction
+from camp.lists.importing import KEEP, Importer, ImportResult, RowError
+from camp.records.signals import bulk_written
 
 from .forms import PostImportForm
 from .models import Post
@@ -63,7 +63,7 @@ def post_bulk_set_status(*, posts: QuerySet[Post], status: str, user=None) -> in
         )
         authors.update(p.author_id for p in batch)
         changed += len(batch)
-    invalidate_after_bulk(authors)
+    bulk_written.send(sender=Post, user_ids=authors)
     return changed
 
 
@@ -100,7 +100,7 @@ def post_bulk_delete(*, posts: QuerySet[Post], user=None) -> int:
             rows._raw_delete(rows.db)
         authors.update(p.author_id for p in batch)
         deleted += len(batch)
-    invalidate_after_bulk(authors)
+    bulk_written.send(sender=Post, user_ids=authors)
     return deleted
 
 

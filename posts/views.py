@@ -6,12 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from camp import listviews
-from camp.history import history_timeline
-from camp.listviews import ListPageMixin
-from camp.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
+from camp.lists import listviews
+from camp.lists.listviews import ListPageMixin
+from camp.lists.paginator import SeekPaginator
 from camp.models import ListName
-from camp.paginator import SeekPaginator
+from camp.records.history import history_timeline
+from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 
 from .filters import POST_COLUMNS
 from .forms import PostForm

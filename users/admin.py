@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from camp.admin import CampModelAdmin
+from camp.lists.admin import CampModelAdmin
 
 from . import policies
 from .forms import UserAdminChangeForm, UserAdminCreationForm

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from camp.columns import Column, Columns
-from camp.filters import (
+from camp.lists.columns import Column, Columns
+from camp.lists.filters import (
     BooleanChoicesFilter,
     DateRangeFilter,
     SearchFilterSet,

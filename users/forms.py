@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
-from camp.locking import VersionedFormMixin
+from camp.records.locking import VersionedFormMixin
 
 from .models import User
 

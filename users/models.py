@@ -4,7 +4,7 @@ from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from camp.history import CampHistoricalRecords
+from camp.records.history import CampHistoricalRecords
 
 
 class UserQuerySet(models.QuerySet):
@@ -61,7 +61,7 @@ class User(AbstractUser):
         error_messages={"unique": _("A user with that email address already exists.")},
     )
 
-    # Optimistic locking (camp.locking): bumped by every edit.
+    # Optimistic locking (camp.records.locking): bumped by every edit.
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = CampUserManager()

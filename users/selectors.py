@@ -1,11 +1,11 @@
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 
-from camp.cache import get_or_load, invalidate
-from posts.models import Post, PostQuerySet
+from camp.records.cache import get_or_load, invalidate
 
 from .filters import UserFilterSet
 from .models import User, UserQuerySet
@@ -36,8 +36,13 @@ def user_detail_queryset() -> UserQuerySet:
     return User.objects.with_post_count()
 
 
-def user_posts(*, user_id: int) -> PostQuerySet:
-    return Post.objects.filter(author_id=user_id)
+def _posts() -> QuerySet:
+    """Every post, through the reverse relation: posts builds on users, never the reverse."""
+    return User._meta.get_field("posts").related_model.objects.all()
+
+
+def user_posts(*, user_id: int) -> QuerySet:
+    return _posts().filter(author_id=user_id)
 
 
 def user_suggestions(*, query: str, limit: int = 10) -> list[dict[str, str]]:
@@ -50,8 +55,8 @@ def user_suggestions(*, query: str, limit: int = 10) -> list[dict[str, str]]:
     return list(users.values("username", "name")[:limit])
 
 
-def user_recent_posts(*, user: User, limit: int = 10) -> list[Post]:
-    return list(Post.objects.filter(author=user).order_by("-created_at", "-id")[:limit])
+def user_recent_posts(*, user: User, limit: int = 10) -> list:
+    return list(_posts().filter(author=user).order_by("-created_at", "-id")[:limit])
 
 
 #: Bump when the shape of a cached user summary changes: old entries are then never read.
@@ -113,7 +118,7 @@ def user_summary(*, user_id: int) -> UserSummary | None:
     """Return the summary of a user from the cache (`user:{id}`), loading it on a miss.
 
     Cached as a plain dict for CACHE_TTL seconds; every write to the user or
-    their posts invalidates it (see users/signals.py).
+    their posts invalidates it (see camp/dashboard/invalidation.py).
     """
     row = get_or_load(
         user_summary_key(user_id),

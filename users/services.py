@@ -4,9 +4,9 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
-from camp.bulk import BulkAction
-from camp.importing import KEEP, Importer, ImportResult, RowError
-from camp.invalidation import invalidate_after_bulk
+from camp.lists.bulk import BulkAction
+from camp.lists.importing import KEEP, Importer, ImportResult, RowError
+from camp.records.signals import bulk_written
 
 from . import policies
 from .forms import UserImportForm
@@ -56,7 +56,7 @@ def user_bulk_set_active(*, users: QuerySet[User], active: bool, by) -> int:
         )
         changed.update(ids)
         last = ids[-1]
-    invalidate_after_bulk(changed)
+    bulk_written.send(sender=User, user_ids=changed)
     return len(changed)
 
 

@@ -12,12 +12,12 @@ from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
-from camp import listviews
-from camp.history import history_timeline
-from camp.listviews import ListPageMixin
-from camp.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
+from camp.lists import listviews
+from camp.lists.listviews import ListPageMixin
+from camp.lists.paginator import EstimatedCountPaginator
 from camp.models import ListName
-from camp.paginator import EstimatedCountPaginator
+from camp.records.history import history_timeline
+from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 
 from . import policies
 from .filters import USER_COLUMNS

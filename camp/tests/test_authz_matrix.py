@@ -25,7 +25,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from camp.mixins import StaffRequiredMixin
+from camp.records.mixins import StaffRequiredMixin
 from posts.models import Post
 from posts.tests.factories import PostFactory
 from users.models import User

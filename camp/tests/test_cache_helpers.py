@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from django_redis import get_redis_connection
 
-from camp.cache import get_or_load, invalidate, invalidate_pattern
-from camp.selectors import dashboard_stats
+from camp.dashboard.selectors import dashboard_stats
+from camp.records.cache import get_or_load, invalidate, invalidate_pattern
 from posts.tests.factories import PostFactory
 
 

@@ -1,6 +1,6 @@
 import logging
 
-from camp.logging import OncePerBurstFilter
+from camp.ops.logging import OncePerBurstFilter
 
 
 def _record(msg: str = "Exception ignored") -> logging.LogRecord:

@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from camp.middleware import DatabaseUnavailableMiddleware
+from camp.ops.middleware import DatabaseUnavailableMiddleware
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from camp.logging import JsonFormatter
-from camp.observability import RequestIdFilter
+from camp.ops.logging import JsonFormatter
+from camp.ops.observability import RequestIdFilter
 from users.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

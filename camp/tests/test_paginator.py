@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from camp.paginator import EstimatedCountPaginator
+from camp.lists.paginator import EstimatedCountPaginator
 from posts.models import Post
 from posts.tests.factories import PostFactory
 
@@ -118,7 +118,7 @@ def _walk(paginator_factory, pages: int):
 def test_seek_pages_have_no_duplicates_or_gaps_even_with_equal_timestamps():
     from django.utils import timezone
 
-    from camp.paginator import SeekPaginator
+    from camp.lists.paginator import SeekPaginator
 
     moment = timezone.now()
     PostFactory.create_batch(7, created_at=moment)
@@ -131,7 +131,7 @@ def test_seek_pages_have_no_duplicates_or_gaps_even_with_equal_timestamps():
 
 
 def test_seek_backwards_returns_the_previous_page():
-    from camp.paginator import SeekPaginator
+    from camp.lists.paginator import SeekPaginator
 
     PostFactory.create_batch(9)
     first = SeekPaginator(Post.objects.all(), 3, key=("created_at", "id")).page(1)
@@ -147,7 +147,7 @@ def test_seek_backwards_returns_the_previous_page():
 
 
 def test_seek_page_issues_no_offset(django_assert_num_queries):
-    from camp.paginator import SeekPaginator
+    from camp.lists.paginator import SeekPaginator
 
     PostFactory.create_batch(6)
     first = SeekPaginator(Post.objects.all(), 3, key=("created_at", "id")).page(1)
@@ -161,7 +161,7 @@ def test_seek_page_issues_no_offset(django_assert_num_queries):
 
 
 def test_a_bad_cursor_falls_back_to_offset_paging():
-    from camp.paginator import SeekPaginator
+    from camp.lists.paginator import SeekPaginator
 
     PostFactory.create_batch(6)
 
@@ -171,7 +171,7 @@ def test_a_bad_cursor_falls_back_to_offset_paging():
 
 
 def test_other_orderings_do_not_seek():
-    from camp.paginator import SeekPaginator
+    from camp.lists.paginator import SeekPaginator
 
     PostFactory.create_batch(6)
     first = SeekPaginator(Post.objects.order_by("title"), 3, key=("created_at", "id")).page(1)

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from camp.presence import PRESENCE_TTL, presence_enter, presence_leave
+from camp.records.presence import PRESENCE_TTL, presence_enter, presence_leave
 from posts.tests.factories import PostFactory
 from users.tests.factories import StaffUserFactory
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 
-from camp.seeding import seed_demo
+from camp.dashboard.seeding import seed_demo
 from posts.models import Post
 from posts.selectors import post_list
 from users.models import User

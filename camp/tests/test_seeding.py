@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http import HttpRequest
 
-from camp import seeding
+from camp.dashboard import seeding
+from camp.dashboard.seeding import DEMO_PREFIX, seed_demo
 from camp.models import PendingIndex
-from camp.seeding import DEMO_PREFIX, seed_demo
 from posts.models import Post
 from users.models import User
 

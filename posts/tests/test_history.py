@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from camp.history import history_timeline
+from camp.records.history import history_timeline
 from posts.models import Post
 from users.tests.factories import StaffUserFactory, UserFactory
 

@@ -500,7 +500,7 @@ def test_xlsx_export_is_a_workbook_of_the_filtered_list(staff_client_with, mixed
 
 
 def test_xlsx_export_refuses_too_many_rows(staff_client_with, mixed, monkeypatch):
-    from camp import listviews
+    from camp.lists import listviews
 
     monkeypatch.setattr(listviews, "XLSX_LIMIT", 5)
 
@@ -677,7 +677,7 @@ def test_import_of_a_cell_too_long_for_csv_is_a_file_error(staff_client_with, au
 def test_bulk_action_over_the_limit_is_refused_and_changes_nothing(
     staff_client_with, mixed, monkeypatch
 ):
-    from camp import listviews
+    from camp.lists import listviews
 
     monkeypatch.setattr(listviews, "BULK_LIMIT", 2)
 

@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from camp.db import PostgreSQLOnly
+from camp.ops.db import PostgreSQLOnly
 
 
 class Migration(migrations.Migration):

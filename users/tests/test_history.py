@@ -4,7 +4,7 @@ import pytest
 from django.http import HttpRequest
 from django.urls import reverse
 
-from camp.history import history_timeline
+from camp.records.history import history_timeline
 from users.models import User
 
 from .factories import UserFactory

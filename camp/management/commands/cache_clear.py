@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from camp.cache import invalidate_pattern
+from camp.records.cache import invalidate_pattern
 
 
 class Command(BaseCommand):

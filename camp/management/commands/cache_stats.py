@@ -1,7 +1,7 @@
 from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
 
-from camp.cache import cache_stats
+from camp.records.cache import cache_stats
 
 
 class Command(BaseCommand):

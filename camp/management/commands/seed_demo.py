@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from camp.seeding import SeedError, seed_demo
+from camp.dashboard.seeding import SeedError, seed_demo
 
 
 class Command(BaseCommand):

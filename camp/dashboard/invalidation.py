@@ -11,11 +11,12 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from camp.records.cache import invalidate_pattern
+from camp.records.signals import bulk_written
 from posts.models import Post
 from users.models import User
 from users.selectors import USER_SUMMARY_VERSION, user_summary_invalidate
 
-from .cache import invalidate_pattern
 from .selectors import dashboard_stats_invalidate
 
 
@@ -35,8 +36,8 @@ PATTERN_THRESHOLD = 1000
 def invalidate_after_bulk(user_ids: set[int]) -> None:
     """Forget the summaries of `user_ids` and the dashboard counts, once, after a bulk write.
 
-    Bulk writes skip the per-row signals above (that is what makes them
-    fast), so their services call this when they are done.
+    Bulk writes skip the per-row signals below (that is what makes them
+    fast), so their services send `bulk_written` when they are done.
     """
 
     def run():
@@ -48,6 +49,11 @@ def invalidate_after_bulk(user_ids: set[int]) -> None:
 
     run()
     transaction.on_commit(run)
+
+
+@receiver(bulk_written, dispatch_uid="camp.invalidate.bulk_written")
+def bulk_done(sender, user_ids: set[int], **kwargs) -> None:
+    invalidate_after_bulk(user_ids)
 
 
 @receiver(post_save, sender=User, dispatch_uid="camp.invalidate.user_saved")

@@ -18,6 +18,8 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from camp.records.mixins import StaffRequiredMixin
+
 from .bulk import BULK_LIMIT, BulkAction, BulkActionForm
 from .columns import Columns
 from .exporting import (
@@ -31,7 +33,6 @@ from .exporting import (
 from .filters import list_href, list_query
 from .forms import ImportUploadForm, SavedViewForm
 from .importing import ImportFileError, ImportResult, read_upload
-from .mixins import StaffRequiredMixin
 from .selectors import (
     pending_import,
     saved_view_owned,

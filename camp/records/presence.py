@@ -1,6 +1,6 @@
 """Who else has an edit page open: kept in the cache, so it is shared by every server.
 
-Presence is a courtesy, not a lock (camp.locking guards the data): entries
+Presence is a courtesy, not a lock (camp.records.locking guards the data): entries
 live for PRESENCE_TTL seconds and are refreshed whenever the edit page is
 opened again. With the cache down there is simply no notice.
 """

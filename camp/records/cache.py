@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 
-logger = logging.getLogger(__name__)
+# The name LOGGING and django-redis (DJANGO_REDIS_LOGGER) log cache trouble under.
+logger = logging.getLogger("camp.cache")
 
 T = TypeVar("T")
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .locking import VersionedFormMixin, save_versioned
+from camp.records.locking import VersionedFormMixin, save_versioned
+
 from .paginator import EstimatedCountPaginator
 
 

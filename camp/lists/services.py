@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import PendingImport, SavedView
+from camp.models import PendingImport, SavedView
 
 #: An upload not confirmed within this time is deleted by the next upload.
 PENDING_IMPORT_TTL = timedelta(days=1)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SavedView
+from camp.models import SavedView
 
 
 class SavedViewForm(forms.ModelForm):
@@ -37,7 +37,7 @@ class SavedViewForm(forms.ModelForm):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        # Keep in step with camp.importing.MAX_IMPORT_BYTES.
+        # Keep in step with camp.lists.importing.MAX_IMPORT_BYTES.
         help_text=_("UTF-8 or Shift_JIS, at most 5 MB; the first row names the columns."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )

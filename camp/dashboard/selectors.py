@@ -8,8 +8,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from camp.cache import get_or_load, invalidate
-from camp.models import PendingImport, SavedView
+from camp.records.cache import get_or_load, invalidate
 from posts.models import Post
 from users.models import User
 
@@ -109,29 +108,3 @@ def global_search(*, query: str, limit: int = 10) -> dict[str, list]:
         "users": list(User.objects.search(query).order_by("username")[:limit]),
         "posts": list(Post.objects.search(query).select_related("author")[:limit]),
     }
-
-
-def saved_views(*, user, list_name: str) -> list[SavedView]:
-    """The saved views of a list that `user` may open: their own and the shared ones."""
-    views = SavedView.objects.visible_to(user).filter(list_name=list_name)
-    return list(views.select_related("owner").order_by("name", "id"))
-
-
-def saved_view_visible(*, user, list_name: str, pk) -> SavedView | None:
-    """The saved view `pk` of a list if `user` may open it, else None (for any bad `pk`)."""
-    if not str(pk).isdigit() or len(str(pk)) > 18:
-        return None
-    return SavedView.objects.visible_to(user).filter(list_name=list_name, pk=int(pk)).first()
-
-
-def saved_view_owned(*, user, list_name: str, pk) -> SavedView | None:
-    """The saved view `pk` of a list if `user` owns it (and so may change it), else None."""
-    view = saved_view_visible(user=user, list_name=list_name, pk=pk)
-    return view if view is not None and view.owner_id == user.pk else None
-
-
-def pending_import(*, user, list_name: str, pk) -> PendingImport | None:
-    """The upload `pk` awaiting confirmation, if `user` uploaded it for this list."""
-    if not str(pk).isdigit() or len(str(pk)) > 18:
-        return None
-    return PendingImport.objects.filter(owner=user, list_name=list_name, pk=int(pk)).first()

@@ -6,7 +6,7 @@ import psycopg
 from django.core.cache import cache
 from django.db import connection
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("camp.health")
 
 
 #: Seconds each check may take: a load balancer's probe must not hang.

@@ -22,12 +22,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from camp.cache import invalidate_pattern
 from camp.models import PendingIndex
+from camp.records.cache import invalidate_pattern
 from posts.models import Post
 from users.models import User
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("camp.seeding")
 
 DEMO_PREFIX = "demo_"
 SPAN = timedelta(days=3 * 365)
