@@ -1,6 +1,6 @@
 """Settings for the benchmarks only: Camp's own plus the bench pages of bench_urls.
 
-Used by bench/run.py and bench/cache.py (gunicorn `--pythonpath bench`,
+Used by the bench scripts through common.bench_env (gunicorn `--pythonpath bench`,
 DJANGO_SETTINGS_MODULE=bench_settings); never by Camp itself.
 """
 

@@ -41,6 +41,7 @@ from common import (
     RESULTS,
     WRK,
     CpuMeter,
+    add_load_options,
     bench_env,
     check_ok,
     ensure_bench_user,
@@ -242,9 +243,7 @@ class HomeRun:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reads", type=int, default=2000, help="summary reads per side [2000]")
-    parser.add_argument("--duration", type=int, default=8, help="wrk seconds per run [8]")
-    parser.add_argument("--warmup", type=int, default=2, help="unmeasured wrk seconds [2]")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections [8]")
+    add_load_options(parser, duration=8, warmup=2, connections=8)
     parser.add_argument("--browse", type=int, default=1500, help="mixed-browse requests [1500]")
     parser.add_argument("--browse-seconds", type=int, default=30, help="mixed-browse cap [30]")
     parser.add_argument("--quiet-below", type=float, default=20, help="see run.py [20]")

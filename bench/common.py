@@ -1,4 +1,4 @@
-"""Helpers shared by bench/run.py, bench/cache.py and bench/seed.py.
+"""Helpers shared by the bench scripts, so each script holds only what it measures.
 
 Everything here talks to 127.0.0.1 only, and every process it starts is
 stopped again (gunicorn by its process group, even on errors and Ctrl-C).
@@ -6,6 +6,7 @@ stopped again (gunicorn by its process group, even on errors and Ctrl-C).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import os
@@ -158,6 +159,13 @@ def _proc_ticks(pid: int, *, children: bool = False) -> int | None:
     return sum(int(x) for x in fields[11 : 15 if children else 13])
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every process in group `pgid` so far, the children they
+    reaped included (gunicorn's restarted workers land in the arbiter's)."""
+    ticks = sum(_proc_ticks(pid, children=True) or 0 for pid in _group_pids(pgid))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def proc_cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds of process `pid` so far (Linux), or None if it is gone."""
     ticks = _proc_ticks(pid)
@@ -191,8 +199,9 @@ class CpuMeter:
 
     interval = 0.1
 
-    def __init__(self, pgid: int, database: str) -> None:
-        self.pgid = pgid
+    def __init__(self, pgid: int | list[int], database: str) -> None:
+        # Several groups when the server is several (servers behind nginx, nginx itself).
+        self.pgids = [pgid] if isinstance(pgid, int) else list(pgid)
         self.database = database
         self.server_s = 0.0
         self.client_s = 0.0
@@ -203,7 +212,8 @@ class CpuMeter:
         self._done = threading.Event()
 
     def _gunicorn(self) -> int:
-        return sum(_proc_ticks(pid, children=True) or 0 for pid in _group_pids(self.pgid))
+        pids = [pid for pgid in self.pgids for pid in _group_pids(pgid)]
+        return sum(_proc_ticks(pid, children=True) or 0 for pid in pids)
 
     def _poll(self, conn) -> None:
         rows = conn.execute(
@@ -266,8 +276,66 @@ def wait_for_quiet(threshold: float, timeout: float) -> float | None:
 
 
 def exit_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit, so `finally` blocks stop gunicorn on `timeout` or kill."""
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    """Turn SIGTERM and SIGHUP into SystemExit, so `finally` blocks stop gunicorn on
+    `timeout`, kill or a closed terminal."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda signum, frame: sys.exit(128 + signum))
+
+
+def add_load_options(
+    parser: argparse.ArgumentParser,
+    *,
+    duration: int,
+    warmup: int,
+    connections: int,
+    wrk_threads: int | None = None,
+) -> None:
+    """The options of the scripts that drive wrk: how long, how hard, warmed up how long."""
+    parser.add_argument(
+        "--duration", type=int, default=duration, help="wrk seconds per run [%(default)s]"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=warmup, help="unmeasured wrk seconds first [%(default)s]"
+    )
+    parser.add_argument(
+        "--connections", type=int, default=connections, help="wrk connections [%(default)s]"
+    )
+    if wrk_threads is not None:
+        parser.add_argument(
+            "--wrk-threads", type=int, default=wrk_threads, help="wrk threads [%(default)s]"
+        )
+
+
+def add_quiet_options(
+    parser: argparse.ArgumentParser,
+    *,
+    below: float,
+    wait: float,
+    others: float,
+    retries: int,
+) -> None:
+    """The options of the scripts that wait for a quiet machine and repeat a disturbed run."""
+    parser.add_argument(
+        "--quiet-below",
+        type=float,
+        default=below,
+        help="before each run, wait until others use less than this %% of the CPUs [%(default)s]",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=wait,
+        help="seconds to wait for that at most [%(default)s]",
+    )
+    parser.add_argument(
+        "--max-others",
+        type=float,
+        default=others,
+        help="run again if others used more than this %% of the CPUs meanwhile [%(default)s]",
+    )
+    parser.add_argument(
+        "--retries", type=int, default=retries, help="repeats at most [%(default)s]"
+    )
 
 
 # -------------------------------------------------------------------- postgres
@@ -403,8 +471,13 @@ def check_ok(port: int, path: str, cookie: str) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen]:
-    """Run Camp under gunicorn.conf.py on 127.0.0.1:`port` until the block ends."""
+def gunicorn(
+    env: dict[str, str], port: int, log_path: Path, *options: str
+) -> Iterator[subprocess.Popen]:
+    """Run Camp under gunicorn.conf.py on 127.0.0.1:`port` until the block ends.
+
+    `options` are gunicorn command-line options, which win over gunicorn.conf.py.
+    """
     env = {**env, "GUNICORN_BIND": f"{HOST}:{port}"}
     cmd = [
         str(GUNICORN),
@@ -412,6 +485,7 @@ def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[subproc
         str(GUNICORN_CONF),
         "--pythonpath",
         str(BENCH_DIR),
+        *options,
         "camp.wsgi",
     ]
     with open(log_path, "ab") as log:
@@ -486,9 +560,10 @@ def wrk(
     duration: int = 8,
     connections: int = 8,
     threads: int = 2,
+    limit: int = MAX_WRK_SECONDS,
 ) -> WrkResult:
-    """Run `wrk --latency` against one path with the session cookie."""
-    duration = max(1, min(duration, MAX_WRK_SECONDS))
+    """Run `wrk --latency` against one path with the session cookie, for `limit` s at most."""
+    duration = max(1, min(duration, limit))
     cmd = [
         WRK,
         f"-t{min(threads, connections)}",

@@ -25,44 +25,46 @@ Nothing leaves 127.0.0.1. gunicorn is always stopped, even on Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.client
 import json
 import os
-import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
-PYTHON = VENV_BIN / "python"
-GUNICORN = VENV_BIN / "gunicorn"
-MANAGE = ROOT / "manage.py"
-WRK = "/usr/bin/wrk"
+from common import (
+    BENCH_USER,
+    GUNICORN,
+    HOST,
+    PYTHON,
+    WRK,
+    add_load_options,
+    bench_env,
+    check_ok,
+    ensure_bench_user,
+    ensure_database,
+    exit_on_sigterm,
+    free_port,
+    group_cpu_seconds,
+    gunicorn,
+    load_average,
+    login,
+    manage,
+    pg_connect,
+    require_tools,
+    run,
+    setup_django,
+    wrk,
+)
 
-HOST = "127.0.0.1"
-PG_SERVER = "postgres://postgres:postgres@127.0.0.1:5432"
 # Not bench/run.py's camp_bench: that one holds a million posts, changes under
 # that script's runs, and its clients would count in pg_stat_activity here.
 BENCH_DB = "camp_bench_connections"
-GUNICORN_CONF = ROOT / "gunicorn.conf.py"
-BENCH_USER = "bench"
-BENCH_PASSWORD = "camp-bench-password-1"
 BENCH_REDIS = "redis://127.0.0.1:6379/8"
 
 MAX_DURATION = 300  # seconds, per wrk run
-STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer /healthz
-STOP_TIMEOUT = 15  # seconds for gunicorn to exit after SIGTERM
 
 
 @dataclass
@@ -77,21 +79,6 @@ MODES = [
     Mode("B", "persistent", {"DATABASE_POOL": "false"}),
     Mode("C", "psycopg pool", {"DATABASE_POOL": "true"}),
 ]
-
-# Variables the bench sets itself; anything inherited under these names is dropped
-# so a developer's shell cannot skew a mode.
-CONTROLLED = (
-    "DATABASE_URL",
-    "DATABASE_POOL",
-    "DATABASE_POOL_MAX_SIZE",
-    "DATABASE_CONN_MAX_AGE",
-    "REDIS_URL",
-    "CACHE_KEY_PREFIX",
-    "DEBUG",
-    "SECRET_KEY",
-    "ALLOWED_HOSTS",
-    "DJANGO_SETTINGS_MODULE",
-)
 
 
 @dataclass
@@ -115,20 +102,13 @@ class Result:
 
 
 def base_env(args: argparse.Namespace) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in CONTROLLED}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "camp.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": "bench",
-            "ALLOWED_HOSTS": HOST,
-            "DATABASE_URL": f"{PG_SERVER}/{BENCH_DB}",
-            # Empty means the per-process memory cache (settings treat "" as unset).
-            "REDIS_URL": BENCH_REDIS if args.redis else "",
-            "CACHE_KEY_PREFIX": "camp-bench",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
+    env = bench_env(
+        database=BENCH_DB,
+        # Static files collected into the run's scratch directory, not staticfiles/.
+        BENCH_STATIC_ROOT=str(args.scratch / "static"),
+        # Empty means the per-process memory cache (settings treat "" as unset).
+        REDIS_URL=BENCH_REDIS if args.redis else "",
+        LOG_LEVEL="WARNING",
     )
     if args.pool_max_size:
         env["DATABASE_POOL_MAX_SIZE"] = str(args.pool_max_size)
@@ -141,34 +121,7 @@ def mode_env(args: argparse.Namespace, mode: Mode) -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], env: dict[str, str], timeout: float = 300) -> str:
-    proc = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if proc.returncode != 0:
-        sys.exit(
-            f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
-        )
-    return proc.stdout
-
-
 # -------------------------------------------------------------------- postgres
-
-
-def pg_connect(dbname: str = "postgres"):
-    import psycopg
-
-    return psycopg.connect(f"{PG_SERVER}/{dbname}", autocommit=True, connect_timeout=5)
-
-
-def ensure_database() -> None:
-    with pg_connect() as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-            print(f"created database {BENCH_DB}")
 
 
 def pg_backends(conn) -> int:
@@ -206,30 +159,21 @@ class BackendSampler(threading.Thread):
 def prepare(args: argparse.Namespace) -> None:
     env = base_env(args)
     print(f"preparing {BENCH_DB}: migrate, seed {args.posts} posts, collectstatic ...")
-    ensure_database()
-    run([str(PYTHON), str(MANAGE), "migrate", "--noinput", "-v", "0"], env)
-    print(run([str(PYTHON), __file__, "--_seed", str(args.posts)], env).strip())
-    run([str(PYTHON), str(MANAGE), "collectstatic", "--noinput", "-v", "0"], env)
+    if ensure_database(BENCH_DB):
+        print(f"created database {BENCH_DB}")
+    manage("migrate", "--noinput", "-v", "0", env=env, timeout=300)
+    print(run([str(PYTHON), __file__, "--_seed", str(args.posts)], env, timeout=300).strip())
+    manage("collectstatic", "--noinput", "-v", "0", env=env, timeout=300)
 
 
 def seed(posts: int) -> None:
     """Runs in a subprocess with the bench environment (see prepare)."""
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django({})
     from posts.models import Post
     from users.models import User
 
-    user = User.objects.filter(username=BENCH_USER).first()
-    if user is None:
-        user = User.objects.create_superuser(
-            username=BENCH_USER, email="bench@example.com", password=BENCH_PASSWORD
-        )
-    else:
-        user.is_staff = user.is_superuser = user.is_active = True
-        user.set_password(BENCH_PASSWORD)
-        user.save()
+    ensure_bench_user()
+    user = User.objects.get(username=BENCH_USER)
     authors = [user]
     for i in range(1, 5):
         author, _ = User.objects.get_or_create(
@@ -251,195 +195,6 @@ def seed(posts: int) -> None:
     print(f"bench data: user {BENCH_USER!r}, {Post.objects.count()} posts")
 
 
-# ------------------------------------------------------------------------ http
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def request(port: int, method: str, path: str, headers=None, body=None):
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        cookies = SimpleCookie()
-        for value in resp.headers.get_all("Set-Cookie") or []:
-            cookies.load(value)
-        return resp.status, resp.headers, {k: m.value for k, m in cookies.items()}, resp.read()
-    finally:
-        conn.close()
-
-
-def wait_until_up(proc: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early with code {proc.returncode}")
-        with contextlib.suppress(OSError):
-            if request(port, "GET", "/healthz")[0] == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer /healthz within {STARTUP_TIMEOUT}s")
-
-
-def login(port: int, path: str) -> str:
-    """Log in like a browser; return the Cookie header for wrk."""
-    status, _, cookies, body = request(port, "GET", "/accounts/login/")
-    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if status != 200 or "csrftoken" not in cookies or not match:
-        raise RuntimeError(f"login page: HTTP {status}, no CSRF token/cookie")
-    csrf_cookie = cookies["csrftoken"]
-    form = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": match.group(1).decode(),
-            "username": BENCH_USER,
-            "password": BENCH_PASSWORD,
-            "next": path,
-        }
-    )
-    status, _, cookies, _ = request(
-        port,
-        "POST",
-        "/accounts/login/",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf_cookie}",
-            "Referer": f"http://{HOST}:{port}/accounts/login/",
-            "Origin": f"http://{HOST}:{port}",
-        },
-        body=form,
-    )
-    if status != 302 or "sessionid" not in cookies:
-        raise RuntimeError(f"login POST: HTTP {status}, no session cookie (wrong password?)")
-    cookie = f"sessionid={cookies['sessionid']}; csrftoken={cookies.get('csrftoken', csrf_cookie)}"
-    status, _, _, body = request(port, "GET", path, headers={"Cookie": cookie})
-    if status != 200:
-        raise RuntimeError(f"GET {path} with the session cookie: HTTP {status}, expected 200")
-    return cookie
-
-
-# ------------------------------------------------------------------------- wrk
-
-UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
-
-
-def to_ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()
-    return float(number) * UNITS_MS[unit]
-
-
-def wrk(port: int, path: str, cookie: str, duration: int, connections: int, threads: int) -> dict:
-    cmd = [
-        WRK,
-        f"-t{min(threads, connections)}",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-H",
-        f"Cookie: {cookie}",
-        f"http://{HOST}:{port}{path}",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30, check=False)
-    out = proc.stdout
-    if proc.returncode != 0 or "Requests/sec" not in out:
-        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{out}{proc.stderr}")
-    stats = {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-        "p50_ms": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
-        "p99_ms": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-        "errors": 0,
-        "raw": out,
-    }
-    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        stats["errors"] += int(m.group(1))
-    if m := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    ):
-        stats["errors"] += sum(int(g) for g in m.groups())
-    return stats
-
-
-# -------------------------------------------------------------------- gunicorn
-
-
-@contextlib.contextmanager
-def gunicorn(args: argparse.Namespace, env: dict[str, str], port: int, log_path: Path):
-    cmd = [
-        str(GUNICORN),
-        "camp.wsgi",
-        "-b",
-        f"{HOST}:{port}",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--worker-class",
-        "gthread",
-        "--graceful-timeout",
-        "10",
-        "--error-logfile",
-        str(log_path),
-        "--access-logfile",
-        str(log_path),
-    ]
-    if GUNICORN_CONF.exists():
-        # Camp's production settings (timeouts, keep-alive, max_requests, ...);
-        # the command line above overrides bind, workers, threads and logs.
-        cmd[2:2] = ["-c", str(GUNICORN_CONF)]
-    with open(log_path, "ab") as log:
-        # Own session (process group) so the workers can be killed with it.
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-        )
-    try:
-        wait_until_up(proc, port)
-        yield proc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tail = log_path.read_text(errors="replace").splitlines()[-20:]
-            print("gunicorn log (last lines):\n  " + "\n  ".join(tail), file=sys.stderr)
-        raise
-    finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-    # Workers orphaned by a crashed arbiter still sit in its process group.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU of every process in gunicorn's process group (Linux /proc)."""
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid:  # pgrp
-            # utime, stime, cutime, cstime (reaped workers land in the arbiter's c*)
-            ticks += sum(int(x) for x in fields[11:15])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 # ------------------------------------------------------------------ microbench
 
 
@@ -450,10 +205,7 @@ def micro(iterations: int) -> None:
     query: request_started (close_old_connections: health-check flag, max age),
     SELECT 1, request_finished (close, or return to the pool).
     """
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django({})
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.signals import request_finished, request_started
     from django.db import connection
@@ -494,24 +246,29 @@ def bench_mode(args: argparse.Namespace, mode: Mode, log_dir: Path, micro_too: b
     port = free_port()
     log_path = log_dir / f"gunicorn-{mode.key}.log"
     print(f"[{mode.key}] {mode.name}: gunicorn on {HOST}:{port} ...", flush=True)
-    with gunicorn(args, mode_env(args, mode), port, log_path) as proc:
-        cookie = login(port, args.path)
+    options = ("--workers", str(args.workers), "--threads", str(args.threads))
+    # gthread even with one thread, and a short graceful stop between modes.
+    options += ("--worker-class", "gthread", "--graceful-timeout", "10")
+    with gunicorn(mode_env(args, mode), port, log_path, *options) as proc:
+        cookie = login(port)
+        check_ok(port, args.path, cookie)
+        shape = dict(connections=args.connections, threads=args.wrk_threads, limit=MAX_DURATION)
         if args.warmup:
-            wrk(port, args.path, cookie, args.warmup, args.connections, args.wrk_threads)
-        result.load = os.getloadavg()[0]
+            wrk(port, args.path, cookie, duration=args.warmup, **shape)
+        result.load = load_average()
         sampler = BackendSampler()
         sampler.start()
         cpu_before = group_cpu_seconds(proc.pid)
         try:
-            stats = wrk(port, args.path, cookie, args.duration, args.connections, args.wrk_threads)
+            stats = wrk(port, args.path, cookie, duration=args.duration, **shape)
         finally:
             result.pg_peak = sampler.stop()
         cpu = group_cpu_seconds(proc.pid) - cpu_before
-        result.app_cpu_ms = cpu * 1000 / max(stats["requests"], 1)
+        result.app_cpu_ms = cpu * 1000 / max(stats.requests, 1)
         with pg_connect() as conn:
             result.pg_held = pg_backends(conn)
         if args.verbose:
-            print(stats["raw"])
+            print(stats.raw)
     # Backends exit asynchronously after their client goes away.
     with pg_connect() as conn:
         for _ in range(20):
@@ -519,8 +276,8 @@ def bench_mode(args: argparse.Namespace, mode: Mode, log_dir: Path, micro_too: b
             if result.pg_after_stop == 0:
                 break
             time.sleep(0.1)
-    result.rps, result.requests = stats["rps"], stats["requests"]
-    result.p50_ms, result.p99_ms, result.errors = stats["p50_ms"], stats["p99_ms"], stats["errors"]
+    result.rps, result.requests = stats.rps, stats.requests
+    result.p50_ms, result.p99_ms, result.errors = stats.p50_ms, stats.p99_ms, stats.errors
     print(
         f"[{mode.key}] {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, "
         f"p99 {result.p99_ms:.1f} ms, gunicorn CPU {result.app_cpu_ms:.1f} ms/req, "
@@ -609,10 +366,7 @@ def print_table(args: argparse.Namespace, results: list[Result]) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run [10]")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections [16]")
-    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads [1]")
-    parser.add_argument("--warmup", type=int, default=2, help="unmeasured wrk seconds [2]")
+    add_load_options(parser, duration=10, warmup=2, connections=16, wrk_threads=1)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers [2]")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker [4]")
     parser.add_argument("--pool-max-size", type=int, default=0, help="DATABASE_POOL_MAX_SIZE")
@@ -644,10 +398,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _exit_on_signal(signum, _frame) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args._seed is not None:
@@ -657,15 +407,13 @@ def main(argv: list[str] | None = None) -> None:
         micro(args._micro)
         return
     # SIGTERM/SIGHUP unwind like Ctrl-C, so the finally blocks stop gunicorn.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _exit_on_signal)
-    for tool in (PYTHON, GUNICORN, Path(WRK)):
-        if not tool.exists():
-            sys.exit(f"missing {tool}")
-    prepare(args)
+    exit_on_sigterm()
+    require_tools(GUNICORN, WRK)
     modes = [m for m in MODES if m.key in args.modes.upper()]
     runs: dict[str, list[Result]] = {m.key: [] for m in modes}
     with tempfile.TemporaryDirectory(prefix="camp-bench-") as log_dir:
+        args.scratch = Path(log_dir)
+        prepare(args)
         for round_no in range(args.rounds):
             # Alternate the order so a slow drift in machine load favours no mode.
             order = modes if round_no % 2 == 0 else modes[::-1]

@@ -27,11 +27,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-DEFAULT_DB = "postgres://postgres:postgres@127.0.0.1:5432/camp_bench"
+from common import BENCH_DB, PG_SERVER, PYTHON, ROOT
+
+DEFAULT_DB = f"{PG_SERVER}/{BENCH_DB}"
 NAIVE_PATH = "/bench-naive-export.csv"
 METHODS = ("streaming", "naive")
 

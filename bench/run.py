@@ -43,6 +43,8 @@ from common import (
     RESULTS,
     WRK,
     CpuMeter,
+    add_load_options,
+    add_quiet_options,
     bench_env,
     check_ok,
     ensure_bench_user,
@@ -796,9 +798,7 @@ def parse_args() -> argparse.Namespace:
         return [int(x) for x in text.split(",") if x.strip()]
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=8, help="wrk seconds per page [8]")
-    parser.add_argument("--warmup", type=int, default=2, help="unmeasured wrk seconds [2]")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections [8]")
+    add_load_options(parser, duration=8, warmup=2, connections=8)
     parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py)")
     parser.add_argument("--only", help="comma-separated page keys to run (e.g. B0,list)")
@@ -807,22 +807,7 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="do not run bench/seed.py; report its last result if there is one",
     )
-    parser.add_argument(
-        "--quiet-below",
-        type=float,
-        default=20,
-        help="before each run, wait until less than this %% of CPU is busy [20]",
-    )
-    parser.add_argument(
-        "--quiet-wait", type=float, default=30, help="wait at most this many seconds [30]"
-    )
-    parser.add_argument(
-        "--max-others",
-        type=float,
-        default=15,
-        help="repeat a run if others used more than this %% of the CPU meanwhile [15]",
-    )
-    parser.add_argument("--retries", type=int, default=1, help="repeats at most [1]")
+    add_quiet_options(parser, below=20, wait=30, others=15, retries=1)
     parser.add_argument("--sweep", action="store_true", help="compare workers x threads instead")
     parser.add_argument("--sweep-workers", type=numbers, default=[2, 3, 5])
     parser.add_argument("--sweep-threads", type=numbers, default=[1, 4])

@@ -40,10 +40,9 @@ from common import (
     HOST,
     ROOT,
     WRK,
-    _children_ticks,
-    _cpu_times,
-    _group_pids,
-    _proc_ticks,
+    CpuMeter,
+    add_load_options,
+    add_quiet_options,
     bench_env,
     check_ok,
     ensure_bench_user,
@@ -53,7 +52,6 @@ from common import (
     gunicorn,
     login,
     manage,
-    pg_connect,
     require_tools,
     setup_django,
     wait_for_quiet,
@@ -73,31 +71,11 @@ SETUPS = ("direct", "1 server", "2 servers", "1 big")
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--path", default="/posts/", help="Logged-in page to load (/posts/).")
-    parser.add_argument("--duration", type=int, default=10, help="Seconds per wrk run (10).")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16).")
-    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (2).")
-    parser.add_argument("--warmup", type=int, default=3, help="Seconds of wrk before each run.")
+    add_load_options(parser, duration=10, warmup=3, connections=16, wrk_threads=2)
     parser.add_argument("--rounds", type=int, default=1, help="Repeat every set-up (median).")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server.")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1).")
-    parser.add_argument(
-        "--quiet-below",
-        type=float,
-        default=30.0,
-        help="Before each run, wait until others use less than this %% of the CPUs (30).",
-    )
-    parser.add_argument(
-        "--quiet-wait", type=float, default=60.0, help="Seconds to wait for that at most (60)."
-    )
-    parser.add_argument(
-        "--max-others",
-        type=float,
-        default=10.0,
-        help="Run again if others used more than this %% of the CPUs during a run (10).",
-    )
-    parser.add_argument(
-        "--retries", type=int, default=2, help="Runs to add at most per set-up and round (2)."
-    )
+    add_quiet_options(parser, below=30, wait=60, others=10, retries=2)
     return parser.parse_args()
 
 
@@ -133,40 +111,6 @@ def nginx_in_front_of(root: Path, *ports: int) -> Iterator[Nginx]:
         nginx.stop()
 
 
-class OthersMeter:
-    """Measure the share of all CPUs that processes outside this benchmark used meanwhile.
-
-    Ours: the process groups of the gunicorn servers and nginx, the PostgreSQL
-    backends serving DATABASE, and wrk (a child this process reaps).
-    """
-
-    def __init__(self, pgids: list[int]) -> None:
-        self.pgids = pgids
-        self.others_pct = 0.0
-
-    def _ours(self) -> int:
-        pids = [pid for pgid in self.pgids for pid in _group_pids(pgid)]
-        return sum(_proc_ticks(pid, children=True) or 0 for pid in pids) + sum(
-            _proc_ticks(pid) or 0 for pid in self.backends
-        )
-
-    def __enter__(self) -> OthersMeter:
-        with pg_connect() as conn:
-            rows = conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [DATABASE]
-            ).fetchall()
-        self.backends = [row[0] for row in rows]
-        self.start = (*_cpu_times(), self._ours(), _children_ticks())
-        return self
-
-    def __exit__(self, *exc) -> None:
-        busy0, total0, ours0, kids0 = self.start
-        busy1, total1 = _cpu_times()
-        ours = self._ours() - ours0 + _children_ticks() - kids0
-        total = max(total1 - total0, 1)
-        self.others_pct = round(max(0.0, 100 * (busy1 - busy0 - ours) / total), 1)
-
-
 @dataclass
 class Run:
     rps: float
@@ -183,7 +127,7 @@ def measure(port: int, cookie: str, pgids: list[int], args: argparse.Namespace) 
         wait_for_quiet(args.quiet_below, args.quiet_wait)
         if args.warmup:
             wrk(port, args.path, cookie, duration=args.warmup, connections=args.connections)
-        with OthersMeter(pgids) as meter:
+        with CpuMeter(pgids, DATABASE) as meter:
             result = wrk(
                 port,
                 args.path,
