@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/camp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 TEST_CACHE_KEY_PREFIX ?= camp-test
 
-.PHONY: install install-dev run test lint format bench serve
+.PHONY: install install-dev setup run demo test lint format bench serve
 
 # Runtime packages for `make run`; test and lint tools (and axe-core, which the
 # browser tests inject into pages) only for the targets that need them.
@@ -31,13 +31,26 @@ install: $(VENV)/.runtime
 
 install-dev: $(VENV)/.dev node_modules/.installed
 
-run:
-	@if [ -z "$$DATABASE_URL" ] && ! grep -qs '^DATABASE_URL=' .env; then \
-		echo "No DATABASE_URL set: using the embedded SQLite database db.sqlite3 (quick start only)."; \
-	fi
-	@$(MAKE) --no-print-directory install
+# The quick start's set-up, which `make run` and `make demo` do before serving:
+# write a local .env when there is none (DEBUG on, a generated SECRET_KEY, the
+# embedded SQLite database and memory cache), so that `manage.py` works in this
+# checkout too; say which database and cache Camp uses; migrate; make sure
+# someone can log in. An existing .env is never touched.
+setup: install
+	@DEBUG=$${DEBUG:-true} $(PYTHON) -m camp.quickstart
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py ensure_superuser
+
+run: setup
+	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
+
+# `make run` with something to look at: demo users and posts (replacing the
+# previous demo data, so the chart always reaches today), then the server.
+DEMO_USERS ?= 3000
+DEMO_POSTS ?= 30000
+
+demo: setup
+	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py seed_demo --users $(DEMO_USERS) --posts $(DEMO_POSTS) --reset
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
 
 # Camp the production way: DEBUG off, collected static files, gunicorn with
