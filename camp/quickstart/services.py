@@ -24,6 +24,8 @@ def describe_cache(cache: dict) -> str:
         return "a per-process memory cache"
     if cache["BACKEND"].endswith("RedisCache"):
         url = urlsplit(cache["LOCATION"])
+        if not url.hostname:  # unix:///run/redis.sock
+            return f"Redis ({url.path})"
         return f"Redis ({url.hostname}:{url.port or 6379}{url.path})"
     return cache["BACKEND"]
 
