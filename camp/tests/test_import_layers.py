@@ -25,6 +25,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "camp.records": (*FOUNDATION_FORBIDS, "camp.lists"),
     "camp.lists": FOUNDATION_FORBIDS,
     "camp.models": FOUNDATION_FORBIDS,
+    "camp.quickstart": (*FOUNDATION_FORBIDS, "camp.records", "camp.lists", "camp.ops"),
     "camp.migrations": FOUNDATION_FORBIDS,
     "camp.templatetags": FOUNDATION_FORBIDS,
     "users": ("posts", "camp.dashboard"),
