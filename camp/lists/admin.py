@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from camp.records.locking import VersionedFormMixin, save_versioned
+from camp.records.locking import VersionConflict, VersionedFormMixin, save_versioned
 
 from .paginator import EstimatedCountPaginator
 
@@ -73,6 +73,24 @@ class CampModelAdmin(SimpleHistoryAdmin):
         ):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Answer a save that lost the race to another editor with the form again, input kept.
+
+        The conflict surfaces in save_model, after the form validated; the
+        change view's transaction is rolled back by then. The other save has
+        committed (this one waited for its row lock), so validating the same
+        request again refuses it the way the dashboard does: the form, the
+        conflict message and what the other person changed. Never a 500.
+        """
+        # Each retry follows a save someone else committed; a third in a row
+        # would take three editors racing for the same row.
+        for _attempt in range(2):
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except VersionConflict:
+                continue
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change and isinstance(form, VersionedFormMixin):
