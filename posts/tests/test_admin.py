@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 import pytest
@@ -35,21 +36,31 @@ def test_changelist_links_the_author_to_their_admin_page(admin_client):
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "expected"),
     [
-        {"status__exact": "draft"},
-        {"author__is_staff__exact": "1"},
-        {"q": "hello"},
-        {"created_at__year": "2026"},
-        {"o": "-2"},
+        ({"status__exact": "draft"}, ["hello there"]),
+        ({"author__is_staff__exact": "1"}, ["hello there"]),
+        ({"author__is_staff__exact": "0"}, ["goodbye"]),
+        ({"q": "hello"}, ["hello there"]),
+        ({"q": "aiko"}, ["goodbye"]),
+        ({"created_at__year": "2025"}, ["hello there"]),
+        ({"o": "-2"}, ["hello there", "goodbye"]),
+        ({"o": "2"}, ["goodbye", "hello there"]),
     ],
 )
-def test_changelist_filters_search_and_ordering(admin_client, params):
-    PostFactory.create_batch(2)
+def test_changelist_filters_search_and_ordering(admin_client, params, expected):
+    PostFactory(
+        title="hello there",
+        status=Post.Status.DRAFT,
+        author=StaffUserFactory(username="zenji"),
+        created_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
+    PostFactory(title="goodbye", status=Post.Status.PUBLISHED, author=UserFactory(username="aiko"))
 
     response = admin_client.get(CHANGELIST, params)
 
     assert response.status_code == HTTPStatus.OK
+    assert [post.title for post in response.context["cl"].result_list] == expected
 
 
 def test_changelist_never_counts_the_whole_table(admin_client):

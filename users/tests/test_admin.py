@@ -1,4 +1,5 @@
 import re
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 import pytest
@@ -23,19 +24,30 @@ def test_changelist(admin_client):
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "expected"),
     [
-        {"q": "hanako"},
-        {"is_active__exact": "1"},
-        {"is_staff__exact": "0"},
-        {"is_superuser__exact": "1"},
-        {"date_joined__gte": "2020-01-01 00:00:00+00:00"},
+        ({"q": "hanako"}, {"hanako"}),
+        ({"q": "taro@"}, {"taro"}),
+        ({"is_active__exact": "1"}, {"hanako", "admin"}),
+        ({"is_active__exact": "0"}, {"taro"}),
+        ({"is_staff__exact": "0"}, {"hanako"}),
+        ({"is_superuser__exact": "1"}, {"admin"}),
+        ({"date_joined__gte": "2020-01-01 00:00:00+00:00"}, {"hanako", "admin"}),
     ],
 )
-def test_changelist_search_and_filters(admin_client, params):
+def test_changelist_search_and_filters(admin_client, params, expected):
+    UserFactory(username="hanako", is_active=True, date_joined=datetime(2021, 4, 1, tzinfo=UTC))
+    UserFactory(
+        username="taro",
+        is_active=False,
+        is_staff=True,
+        date_joined=datetime(2019, 4, 1, tzinfo=UTC),
+    )
+
     response = admin_client.get(CHANGELIST, params)
 
     assert response.status_code == HTTPStatus.OK
+    assert {user.username for user in response.context["cl"].result_list} == expected
 
 
 def test_add_page(admin_client):

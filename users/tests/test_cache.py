@@ -157,15 +157,17 @@ def test_deleting_the_user_invalidates():
 
 
 def test_entries_expire_after_cache_ttl(settings):
-    settings.CACHE_TTL = 1
+    settings.CACHE_TTL = 1234
     user = UserFactory()
     user_summary(user_id=user.pk)
     key = cache.make_key(user_summary_key(user.pk), version=USER_SUMMARY_VERSION)
 
     from django_redis import get_redis_connection
 
-    ttl = get_redis_connection("default").ttl(key)
-    assert 0 < ttl <= 1
+    # Milliseconds, far from both ends: neither rounding nor a slow machine moves it
+    # past the default of 300 s or the 1234 s asked for.
+    ttl_ms = get_redis_connection("default").pttl(key)
+    assert 300_000 < ttl_ms <= 1_234_000
 
 
 def test_detail_page_reads_the_summary_from_the_cache(admin_client):
