@@ -7,10 +7,12 @@ from http import HTTPStatus
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from camp.lists import exporting
 from camp.models import PendingImport
 from posts.models import Post
 from users.tests.factories import UserFactory
@@ -447,6 +449,32 @@ def test_csv_export_is_a_streaming_response_with_a_bom(staff_client_with, mixed)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith("\ufeff".encode())
+
+
+def open_cursors() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        return [name for (name,) in cursor.fetchall()]
+
+
+def test_csv_export_streams_from_a_server_side_cursor(staff_client_with, monkeypatch):
+    # Small pieces and chunks, so a file of 30 rows is read over several round trips.
+    monkeypatch.setattr(exporting, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(exporting, "FLUSH_SIZE", 1)
+    PostFactory.create_batch(30)
+    response = staff_client_with(VIEW).get(EXPORT_CSV)
+    pieces = iter(response.streaming_content)
+
+    first = [next(pieces) for _ in range(3)]  # the BOM and header, then the first rows
+    # The rows are still being fetched: an export that listed them first would have
+    # read them all and closed its cursor before writing anything.
+    during = open_cursors()
+    rest = list(pieces)
+
+    assert len(during) == 1, during
+    assert open_cursors() == []
+    body = b"".join(first + rest).decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(body)))) == 31
 
 
 def test_csv_rows_equal_the_filtered_sorted_list(staff_client_with, mixed):
