@@ -16,9 +16,19 @@ from django.core.management import call_command
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
 
-# What makemessages would skip or could not read anyway, and the catalogue itself.
+# What makemessages would skip or could not read anyway, the catalogue itself,
+# and what the git-ignored build and test output holds.
 NOT_SOURCES = shutil.ignore_patterns(
-    ".*", "node_modules", "locale", "staticfiles", "__pycache__", "*.pyc"
+    ".*",
+    "node_modules",
+    "locale",
+    "staticfiles",
+    "artifacts",
+    "results",
+    "__pycache__",
+    "*.pyc",
+    "*.png",
+    "db.sqlite3",
 )
 
 
