@@ -81,10 +81,10 @@ class CampModelAdmin(SimpleHistoryAdmin):
         change view's transaction is rolled back by then. The other save has
         committed (this one waited for its row lock), so validating the same
         request again refuses it the way the dashboard does: the form, the
-        conflict message and what the other person changed. Never a 500.
+        conflict message and what the other person changed.
         """
-        # Each retry follows a save someone else committed; a third in a row
-        # would take three editors racing for the same row.
+        # Each retry follows a save someone else committed; only a third lost
+        # race in a row (four editors on one row) would still end in an error.
         for _attempt in range(2):
             try:
                 return super().changeform_view(request, object_id, form_url, extra_context)
