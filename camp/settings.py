@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "camp",
+    "camp.audit",
     "users",
     "posts",
 ]
@@ -320,6 +321,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Audit log (camp.audit): security events older than this many days are
+# deleted by `manage.py prune_audit`; nothing else deletes them.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # Sessions are written to PostgreSQL and read through their own cache alias:
 # a Redis outage logs nobody out and does not stop anyone logging in.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("users.urls")),
     path("posts/", include("posts.urls")),
+    path("audit/", include("camp.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from camp.audit.services import audit_export
 from camp.records.locking import VersionConflict, VersionedFormMixin, save_versioned
 
 from .paginator import EstimatedCountPaginator
@@ -107,6 +108,7 @@ class CampModelAdmin(SimpleHistoryAdmin):
     def export_as_csv(self, request, queryset):
         """Stream the selected rows as CSV, UTF-8 with a BOM so Excel reads Japanese."""
         fields = [self.model._meta.get_field(name) for name in self.csv_fields]
+        audit_export(request=request, list_name=f"admin:{self.model._meta.label_lower}", fmt="csv")
         writer = csv.writer(Echo())
 
         def rows():

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from camp.audit.services import audit_bulk_action, audit_export, audit_import
 from camp.records.mixins import StaffRequiredMixin
 
 from .bulk import BULK_LIMIT, BulkAction, BulkActionForm
@@ -270,6 +271,7 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
                 )
             )
         done = action.run(targets, self.request.user)
+        audit_bulk_action(request=self.request, action=action.key, model=targets.model, rows=done)
         messages.success(self.request, action.done % {"count": done})
         if refused:
             messages.warning(self.request, refused_message(refused))
@@ -302,9 +304,21 @@ class ExportView(StaffRequiredMixin, View):
                 return HttpResponseRedirect(
                     resolve_url(self.list_url) + list_href(list_query(request.GET))
                 )
+            audit_export(
+                request=request,
+                list_name=self.list_name,
+                fmt="xlsx",
+                filters=list_query(request.GET),
+            )
             return xlsx_response(
                 header=header, rows=export_rows(queryset, columns), filename=filename
             )
+        audit_export(
+            request=request,
+            list_name=self.list_name,
+            fmt="csv",
+            filters=list_query(request.GET),
+        )
         return csv_response(header=header, rows=export_rows(queryset, columns), filename=filename)
 
 
@@ -361,6 +375,9 @@ class ImportConfirmView(ImportView):
                 status=HTTPStatus.OK,
             )
         pending_import_delete(pending=pending)
+        audit_import(
+            request=request, list_name=self.list_name, filename=pending.filename, result=result
+        )
         messages.success(
             request,
             _("Imported: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.")

@@ -144,6 +144,9 @@ ENTRY: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "posts:detail": frozenset({"viewer"}),
     "posts:update": frozenset({"changer"}),
     "posts:delete": frozenset(),
+    # The audit log is for superusers alone, whatever else a member holds.
+    "audit:list": frozenset(),
+    "audit:export_csv": frozenset(),
 }
 
 # Apps whose rows a request may legitimately write without changing any record.
@@ -476,7 +479,16 @@ def test_entry_names_only_urls_that_exist():
 def test_the_matrix_sees_every_app():
     names = {endpoint.name for endpoint in ENDPOINTS}
 
-    assert {"home", "login", "users:list", "users:update", "posts:list", "posts:restore"} <= names
+    assert {
+        "home",
+        "login",
+        "users:list",
+        "users:update",
+        "posts:list",
+        "posts:restore",
+        "audit:list",
+        "audit:export_csv",
+    } <= names
     assert not any(endpoint.route.startswith(SKIPPED_ROUTES) for endpoint in ENDPOINTS)
 
 

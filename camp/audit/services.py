@@ -1,0 +1,154 @@
+"""Writing the audit log, and pruning it past the retention period."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import connection, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from camp.ops.throttling import client_address
+
+from .models import AuditEvent
+
+#: Detail keys dropped whatever their value: the log never holds a secret.
+SECRET_KEY_RE = re.compile(r"pass|secret|token|code|key|otp|credential|hash|seed", re.IGNORECASE)
+
+#: The setting the PostgreSQL trigger reads to let the prune delete.
+PRUNE_SETTING = "camp.audit_prune"
+
+#: Rows deleted per statement by the prune, so a big prune shows progress
+#: and holds no lock for long.
+PRUNE_BATCH = 10_000
+
+
+def current_request() -> HttpRequest | None:
+    """The request being served on this thread, if any.
+
+    Model signals do not carry the request; django-simple-history's middleware
+    already keeps it for the history's "who", so the log reads it from there.
+    """
+    return getattr(HistoricalRecords.context, "request", None)
+
+
+def _clean(details: dict) -> dict:
+    return {
+        key: _clean(value) if isinstance(value, dict) else value
+        for key, value in details.items()
+        if not SECRET_KEY_RE.search(str(key))
+    }
+
+
+def audit_record(
+    *,
+    event: str,
+    request: HttpRequest | None = None,
+    actor=None,
+    target: models.Model | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Record `event` by `actor` (else the request's user) about `target`, with the client.
+
+    The address comes through the same trusted-proxy rule as login throttling
+    (`camp.ops.throttling.client_address`), so a forged X-Forwarded-For is not
+    believed here either.
+    """
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            actor = user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    address, client = None, ""
+    if request is not None:
+        address = client_address(request) or None
+        client = request.META.get("HTTP_USER_AGENT", "")[:512]
+    event_row = AuditEvent(
+        event=event,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username()[:150] if actor is not None else "",
+        ip_address=address,
+        user_agent=client,
+        details=_clean(details or {}),
+    )
+    if target is not None:
+        event_row.target_type = target._meta.label_lower
+        event_row.target_id = str(target.pk or "")[:64]
+        event_row.target_repr = str(target)[:200]
+    event_row.save()
+    return event_row
+
+
+def audit_prune(
+    *,
+    days: int,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Delete the events older than `days` days; return how many (would have) gone.
+
+    Deleted in batches of PRUNE_BATCH, each in its own transaction, calling
+    `progress(done, total)` after each. On PostgreSQL each transaction sets
+    the local setting the append-only trigger checks: nothing else may delete.
+    """
+    cutoff = timezone.now() - timedelta(days=days)
+    old = AuditEvent.objects.filter(created_at__lt=cutoff)
+    total = old.count()
+    if dry_run or not total:
+        return total
+    done = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, 'on', true)", [PRUNE_SETTING])
+            ids = list(old.order_by("created_at", "id").values_list("pk", flat=True)[:PRUNE_BATCH])
+            if not ids:
+                break
+            deleted, _ = AuditEvent.objects.filter(pk__in=ids).delete()
+        done += deleted
+        if progress is not None:
+            progress(done, max(total, done))
+    return done
+
+
+# One-line hooks for the shared list code (camp.lists.listviews, camp.lists.admin).
+
+
+def audit_export(
+    *, request: HttpRequest, list_name: str, fmt: str, filters: str = ""
+) -> AuditEvent:
+    """Record that the member downloaded `list_name` as `fmt`, with the list's `filters`."""
+    return audit_record(
+        event=AuditEvent.Event.EXPORT,
+        request=request,
+        details={"list": str(list_name), "format": fmt, "filters": filters},
+    )
+
+
+def audit_import(*, request: HttpRequest, list_name: str, filename: str, result) -> AuditEvent:
+    """Record a confirmed import and what it did (`result` is an importing.ImportResult)."""
+    return audit_record(
+        event=AuditEvent.Event.IMPORT,
+        request=request,
+        details={
+            "list": str(list_name),
+            "file": filename,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
+
+
+def audit_bulk_action(
+    *, request: HttpRequest, action: str, model: type[models.Model], rows: int
+) -> AuditEvent:
+    """Record a bulk action carried out: which, on which model, how many rows."""
+    return audit_record(
+        event=AuditEvent.Event.BULK_ACTION,
+        request=request,
+        details={"action": action, "model": model._meta.label_lower, "rows": rows},
+    )
