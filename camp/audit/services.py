@@ -1,7 +1,8 @@
 """Writing the audit log, and pruning it past the retention period."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import connection, models, transaction
@@ -81,6 +82,24 @@ def audit_record(
     return event_row
 
 
+@contextmanager
+def _prune_allowed() -> Iterator[None]:
+    """Let the trigger allow this transaction's deletes, and only those in the block.
+
+    The setting is local to the transaction; turning it off again keeps it
+    from reaching later statements when the prune runs inside an outer
+    transaction (where `atomic()` is only a savepoint). An error rolls it
+    back with the savepoint.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [PRUNE_SETTING])
+        yield
+        cursor.execute("SELECT set_config(%s, 'off', true)", [PRUNE_SETTING])
+
+
 def audit_prune(
     *,
     days: int,
@@ -101,13 +120,11 @@ def audit_prune(
     done = 0
     while True:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config(%s, 'on', true)", [PRUNE_SETTING])
             ids = list(old.order_by("created_at", "id").values_list("pk", flat=True)[:PRUNE_BATCH])
             if not ids:
                 break
-            deleted, _ = AuditEvent.objects.filter(pk__in=ids).delete()
+            with _prune_allowed():
+                deleted, _ = AuditEvent.objects.filter(pk__in=ids).delete()
         done += deleted
         if progress is not None:
             progress(done, max(total, done))
