@@ -25,16 +25,19 @@ Event = AuditEvent.Event
 FLAGS = ("is_active", "is_staff", "is_superuser")
 
 
-def _known_user(username):
-    """The account a login attempt names, or None.
+def _known_user(credentials: dict):
+    """The account a login attempt names (by username, or by email as allauth may), or None.
 
-    Only an existing username is recorded: someone who typed their password
+    Only an existing account is recorded: someone who typed their password
     into the username box must not leave it in the log.
     """
-    if not username:
-        return None
     model = get_user_model()
-    return model._default_manager.filter(**{model.USERNAME_FIELD: str(username)[:150]}).first()
+    manager = model._default_manager
+    if username := credentials.get(model.USERNAME_FIELD):
+        return manager.filter(**{model.USERNAME_FIELD: str(username)[:150]}).first()
+    if email := credentials.get("email"):
+        return manager.filter(email__iexact=str(email)[:254]).first()
+    return None
 
 
 # Logging in and out (Django's signals: every way in, the admin and allauth included).
@@ -50,8 +53,7 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    field = get_user_model().USERNAME_FIELD
-    account = _known_user(credentials.get(field))
+    account = _known_user(credentials)
     audit_record(
         event=Event.LOGIN_FAILED,
         request=request,
@@ -62,7 +64,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
-    account = _known_user(username)
+    account = _known_user({get_user_model().USERNAME_FIELD: username})
     audit_record(
         event=Event.LOCKED_OUT,
         request=request,

@@ -39,6 +39,7 @@ def test_every_page_type_has_no_serious_accessibility_violations(
         ("post form", "/posts/new/"),
         ("post delete confirmation", f"/posts/{summer_camp.pk}/delete/"),
         ("search results", "/search/?q=%E5%90%88%E5%AE%BF"),
+        ("audit log", "/audit/"),
         ("404 page", "/no-such-page/"),
     ]
     for name, path in pages:

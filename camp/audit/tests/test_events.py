@@ -8,6 +8,7 @@ import pytest
 from allauth.account import signals as account_signals
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.signals import user_login_failed
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.dispatch import Signal
 from django.forms import CheckboxInput, MultiWidget
@@ -108,6 +109,21 @@ def test_failed_login_under_an_unknown_name_keeps_no_name(client):
     event = only(Event.LOGIN_FAILED)
     assert (event.target_repr, event.details) == ("", {"known_account": False})
     assert typed not in str(list(AuditEvent.objects.values()))
+
+
+def test_failed_login_by_email_finds_the_account():
+    member = StaffUserFactory()
+
+    # As allauth's login by email reports it (Django has starred the password).
+    user_login_failed.send(
+        sender=__name__,
+        credentials={"email": member.email.upper(), "password": "********************"},
+        request=request_from_client(),
+    )
+
+    event = only(Event.LOGIN_FAILED)
+    assert event.target_id == str(member.pk)
+    assert_from_client(event)
 
 
 def test_lockout_is_recorded(client):
