@@ -12,7 +12,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "actor_username", "event", "target_repr", "ip_address")
     list_filter = ("event",)
     search_fields = ("actor_username", "target_repr")
-    date_hierarchy = None
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     actions = None

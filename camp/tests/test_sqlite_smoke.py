@@ -211,7 +211,10 @@ def test_static_files_are_served(quick_start):
         "/posts/?status=draft&status=archived&sort=-created&q=SQLite",
         "/posts/new/",
         "/posts/deleted/",
+        "/audit/",
+        "/audit/?event=login&member=smoke-admin&when_after=2020-01-01",
         "/admin/",
+        "/admin/audit/auditevent/",
     ],
 )
 def test_page_opens(logged_in, smoke_post_url, path):

@@ -154,6 +154,17 @@ def test_users_csv_export_is_recorded_with_its_filters(staff_client_with):
     assert_from_client(event)
 
 
+def test_posts_csv_export_is_recorded(staff_client_with):
+    client = staff_client_with("posts.view_post")
+
+    response = client.get(reverse("posts:export_csv"), {"status": "draft"}, **FROM_CLIENT)
+    b"".join(response.streaming_content)
+
+    event = only(Event.EXPORT)
+    assert event.details == {"list": "posts", "format": "csv", "filters": "status=draft"}
+    assert_from_client(event)
+
+
 def test_posts_xlsx_export_is_recorded(staff_client_with):
     client = staff_client_with("posts.view_post")
     PostFactory()
@@ -199,16 +210,16 @@ def test_confirmed_import_is_recorded_and_its_preview_is_not(staff_client_with):
     assert_from_client(event)
 
 
-def test_import_that_grants_staff_records_the_flag(staff_client_with):
-    client = staff_client_with("users.view_user", "users.add_user", "users.change_user")
+def test_import_that_grants_staff_records_the_flag(admin_client, admin_user):
+    # A superuser: only they may grant the staff flag.
     target = UserFactory(username="promoted")
     upload = SimpleUploadedFile("staff.csv", b"username,staff\npromoted,true\n")
-    preview = client.post(reverse("users:import"), {"file": upload})
+    preview = admin_client.post(reverse("users:import"), {"file": upload})
 
-    client.post(reverse("users:import_confirm"), {"pending": preview.context["pending"].pk})
+    admin_client.post(reverse("users:import_confirm"), {"pending": preview.context["pending"].pk})
 
     event = only(Event.FLAGS_CHANGED, target_id=str(target.pk))
-    assert (event.actor, event.details["changes"]) == (client.user, {"is_staff": [False, True]})
+    assert (event.actor, event.details["changes"]) == (admin_user, {"is_staff": [False, True]})
 
 
 def test_bulk_action_is_recorded_with_its_row_count(staff_client_with):

@@ -175,3 +175,14 @@ def test_sidebar_links_the_log_for_superusers_only(superuser_client, staff_clien
 
     assert f'href="{LIST}"' in superuser_client.get(reverse("home")).text
     assert f'href="{LIST}"' not in staff.get(reverse("home")).text
+
+
+def test_page_costs_the_same_queries_for_few_or_many_events(superuser_client, count_queries):
+    AuditEvent.objects.create(event=Event.LOGIN, actor=UserFactory(), details={"a": 1})
+    few = count_queries(superuser_client, LIST)
+    for _ in range(30):
+        AuditEvent.objects.create(event=Event.EXPORT, actor=UserFactory(), details={"b": 2})
+
+    many = count_queries(superuser_client, LIST)
+
+    assert many == few
