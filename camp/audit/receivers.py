@@ -270,6 +270,7 @@ def on_session_client_changed(sender, request, from_session, to_session, **kwarg
 
 def record_sessions_ended(*, request, sessions) -> None:
     """Record each session a member ends from the sessions page (see camp.audit.usersessions)."""
+    request = request or current_request()
     for session in sessions:
         audit_record(
             event=Event.SESSION_ENDED,

@@ -572,3 +572,23 @@ def test_no_recorded_event_holds_a_password_code_or_session_key(client, admin_cl
     for secret in (PASSWORD, wrong, new, session_key, member.password):
         assert secret not in rows
     assert AuditEvent.objects.filter(event=Event.PASSWORD_CHANGED).exists()
+
+
+def test_sessions_ended_through_allauths_adapter_are_recorded():
+    from allauth.core import context
+
+    from camp.audit.usersessions import AuditUserSessionsAdapter
+
+    member = StaffUserFactory()
+    ended = []
+    session = SimpleNamespace(
+        user=member, ip="192.0.2.9", user_agent="Phone", end=lambda: ended.append(True)
+    )
+
+    with context.request_context(request_from_client(member)):
+        AuditUserSessionsAdapter().end_sessions([session])
+
+    assert ended == [True]
+    event = only(Event.SESSION_ENDED)
+    assert (event.actor, event.target_id) == (member, str(member.pk))
+    assert_from_client(event)
