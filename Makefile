@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/camp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 TEST_CACHE_KEY_PREFIX ?= camp-test
 
-.PHONY: install install-dev setup run demo test lint format bench serve
+.PHONY: install install-dev setup run demo worker test lint format bench serve
 
 # Runtime packages for `make run`; test and lint tools (and axe-core, which the
 # browser tests inject into pages) only for the targets that need them.
@@ -41,8 +41,11 @@ setup: install
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py ensure_superuser
 
+# Background jobs run in a worker started beside the development server, and
+# stopped with it.
 run: setup
-	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py worker & trap 'kill $$!' EXIT; \
+		DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
 
 # `make run` with something to look at: demo users and posts (replacing the
 # previous demo data, so the chart always reaches today), then the server.
@@ -51,7 +54,13 @@ DEMO_POSTS ?= 30000
 
 demo: setup
 	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py seed_demo --users $(DEMO_USERS) --posts $(DEMO_POSTS) --reset
-	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py worker & trap 'kill $$!' EXIT; \
+		DEBUG=$${DEBUG:-true} $(PYTHON) manage.py runserver 127.0.0.1:8000
+
+# Runs background jobs until SIGTERM/SIGINT; start as many as you like, on any
+# machine that reaches the database.
+worker: install
+	DEBUG=$${DEBUG:-true} $(PYTHON) manage.py worker
 
 # Camp the production way: DEBUG off, collected static files, gunicorn with
 # gunicorn.conf.py. Needs SECRET_KEY (and DATABASE_URL/REDIS_URL) in the

@@ -72,8 +72,11 @@ INSTALLED_APPS = [
     "django_prometheus",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "camp",
     "camp.audit",
+    "camp.jobs",
     "users",
     "posts",
 ]
@@ -132,6 +135,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
+            # The worker beside `make run` writes too: writers wait their turn
+            # instead of failing with "database is locked".
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
 
@@ -362,12 +368,27 @@ STORAGES = {
 }
 
 
+# Background jobs
+# https://github.com/RealOrangeOne/django-tasks
+# The queue lives in the database (django-tasks' database backend), so a job is
+# queued in the transaction of the data it belongs to and survives a Redis loss.
+# A running job commits a batch every second or so; one silent for
+# JOBS_STALLED_SECONDS has lost its worker and is queued again.
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JOBS_STALLED_SECONDS = env.int("JOBS_STALLED_SECONDS", default=60)
+# Rows per batch: each batch is one transaction with its history rows.
+JOBS_BATCH_SIZE = env.int("JOBS_BATCH_SIZE", default=1000)
+
+
 # Metrics
 # https://github.com/korfuri/django-prometheus
 # /metrics answers superusers, and scrapers whose address (REMOTE_ADDR, not a
 # forwarded header) is listed here.
 
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Functions returning Prometheus text appended to /metrics.
+METRICS_TEXT_PROVIDERS = ["camp.jobs.metrics.jobs_metrics_text"]
 
 
 # Logging

@@ -22,6 +22,7 @@ urlpatterns = [
     path("users/", include("users.urls")),
     path("posts/", include("posts.urls")),
     path("audit/", include("camp.audit.urls")),
+    path("jobs/", include("camp.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class PostsConfig(AppConfig):
     name = "posts"
     verbose_name = _("Posts")
+
+    def ready(self) -> None:
+        from camp.bulk import bulk_job_kind
+
+        from .selectors import post_bulk_targets
+        from .services import POST_BULK_ACTIONS
+
+        bulk_job_kind(
+            key="posts.bulk",
+            label=_("Bulk action on posts"),
+            actions=POST_BULK_ACTIONS,
+            targets=post_bulk_targets,
+        )

@@ -24,6 +24,13 @@ def post_by_ids(*, ids: list[int]) -> PostQuerySet:
     return Post.objects.filter(pk__in=ids)
 
 
+def post_bulk_targets(*, params: dict) -> PostQuerySet:
+    """The posts a bulk action chose: all matching `params["query"]`, or the ticked ids."""
+    if params["scope"] == "all":
+        return post_matching(params=QueryDict(params["query"]))
+    return post_by_ids(ids=params["ids"])
+
+
 def post_detail_queryset() -> PostQuerySet:
     return Post.objects.select_related("author")
 

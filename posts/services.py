@@ -39,68 +39,75 @@ def _batches(posts: QuerySet[Post]):
         last = batch[-1].pk
 
 
-@transaction.atomic
-def post_bulk_set_status(*, posts: QuerySet[Post], status: str, user=None) -> int:
-    """Move `posts` to `status`; return how many changed.
+def post_batch_set_status(*, batch: list[Post], status: str, user=None) -> None:
+    """Move one locked batch of posts to `status`: one UPDATE, one INSERT of history rows.
 
-    For thousands of posts: one UPDATE and one INSERT of history rows per
-    batch instead of a save (and its signals) per post; the caches are
-    invalidated once at the end. Versions are bumped, so an edit form opened
-    before this is refused instead of reverting it.
+    Versions are bumped, so an edit form opened before this is refused
+    instead of reverting it; the caches are invalidated once it commits.
     """
     now = timezone.now()
-    reason = gettext_noop("Bulk status change")
+    Post.objects.filter(pk__in=[p.pk for p in batch]).update(
+        status=status, updated_at=now, version=F("version") + 1
+    )
+    for post in batch:
+        post.status, post.updated_at, post.version = status, now, post.version + 1
+    Post.history.bulk_history_create(
+        batch,
+        update=True,
+        default_user=user,
+        default_change_reason=gettext_noop("Bulk status change"),
+        default_date=now,
+    )
+    bulk_written.send(sender=Post, user_ids={p.author_id for p in batch})
+
+
+@transaction.atomic
+def post_bulk_set_status(*, posts: QuerySet[Post], status: str, user=None) -> int:
+    """Move `posts` to `status` in batches, no save or signal per post; return how many."""
     changed = 0
-    authors: set[int] = set()
     for batch in _batches(posts.exclude(status=status)):
-        Post.objects.filter(pk__in=[p.pk for p in batch]).update(
-            status=status, updated_at=now, version=F("version") + 1
-        )
-        for post in batch:
-            post.status, post.updated_at, post.version = status, now, post.version + 1
-        Post.history.bulk_history_create(
-            batch, update=True, default_user=user, default_change_reason=reason, default_date=now
-        )
-        authors.update(p.author_id for p in batch)
+        post_batch_set_status(batch=batch, status=status, user=user)
         changed += len(batch)
-    bulk_written.send(sender=Post, user_ids=authors)
     return changed
+
+
+def post_batch_delete(*, batch: list[Post], user=None) -> None:
+    """Delete one locked batch of posts, each recorded in the history as deleted.
+
+    Django's delete() would load every post and send two signals for each;
+    here a batch costs one INSERT of history rows and one DELETE.
+    """
+    now = timezone.now()
+    historical = Post.history.model
+    historical.objects.bulk_create(
+        [
+            historical(
+                history_date=now,
+                history_user=user,
+                history_type="-",
+                history_change_reason=gettext_noop("Bulk delete"),
+                **{f.attname: getattr(post, f.attname) for f in historical.tracked_fields},
+            )
+            for post in batch
+        ]
+    )
+    rows = Post.objects.filter(pk__in=[p.pk for p in batch])
+    if Post._meta.related_objects:
+        rows.delete()  # Something points at posts now: let Django cascade.
+    else:
+        # Nothing references a post, so no cascade is skipped; the
+        # history and the caches are taken care of here.
+        rows._raw_delete(rows.db)
+    bulk_written.send(sender=Post, user_ids={p.author_id for p in batch})
 
 
 @transaction.atomic
 def post_bulk_delete(*, posts: QuerySet[Post], user=None) -> int:
-    """Delete `posts` in batches, each recorded in the history as deleted; return how many.
-
-    Django's delete() would load every post and send two signals for each;
-    here each batch costs one INSERT of history rows and one DELETE.
-    """
-    now = timezone.now()
-    historical = Post.history.model
+    """Delete `posts` in batches, each recorded in the history; return how many."""
     deleted = 0
-    authors: set[int] = set()
     for batch in _batches(posts):
-        historical.objects.bulk_create(
-            [
-                historical(
-                    history_date=now,
-                    history_user=user,
-                    history_type="-",
-                    history_change_reason=gettext_noop("Bulk delete"),
-                    **{f.attname: getattr(post, f.attname) for f in historical.tracked_fields},
-                )
-                for post in batch
-            ]
-        )
-        rows = Post.objects.filter(pk__in=[p.pk for p in batch])
-        if Post._meta.related_objects:
-            rows.delete()  # Something points at posts now: let Django cascade.
-        else:
-            # Nothing references a post, so no cascade is skipped; the
-            # history and the caches are taken care of here.
-            rows._raw_delete(rows.db)
-        authors.update(p.author_id for p in batch)
+        post_batch_delete(batch=batch, user=user)
         deleted += len(batch)
-    bulk_written.send(sender=Post, user_ids=authors)
     return deleted
 
 
@@ -188,6 +195,9 @@ POST_BULK_ACTIONS = {
             run=lambda posts, user: post_bulk_set_status(
                 posts=posts, status=Post.Status.PUBLISHED, user=user
             ),
+            run_batch=lambda batch, user: post_batch_set_status(
+                batch=batch, status=Post.Status.PUBLISHED, user=user
+            ),
             question=ngettext_lazy("Publish %(count)d post?", "Publish %(count)d posts?", "count"),
             done=ngettext_lazy(
                 "%(count)d post was published.", "%(count)d posts were published.", "count"
@@ -201,6 +211,9 @@ POST_BULK_ACTIONS = {
             run=lambda posts, user: post_bulk_set_status(
                 posts=posts, status=Post.Status.ARCHIVED, user=user
             ),
+            run_batch=lambda batch, user: post_batch_set_status(
+                batch=batch, status=Post.Status.ARCHIVED, user=user
+            ),
             question=ngettext_lazy("Archive %(count)d post?", "Archive %(count)d posts?", "count"),
             done=ngettext_lazy(
                 "%(count)d post was archived.", "%(count)d posts were archived.", "count"
@@ -212,6 +225,7 @@ POST_BULK_ACTIONS = {
             permission="posts.delete_post",
             pending=lambda posts, user: posts,
             run=lambda posts, user: post_bulk_delete(posts=posts, user=user),
+            run_batch=lambda batch, user: post_batch_delete(batch=batch, user=user),
             question=ngettext_lazy(
                 "Delete %(count)d post? This cannot be undone here; deleted posts can be "
                 "restored one by one from Recently deleted.",

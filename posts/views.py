@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from camp.lists import listviews
+from camp.lists.bulk import bulk_params
+from camp.records.history import history_timeline
 from camp.lists.listviews import ListPageMixin
+from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
+from camp.lists import listviews
 from camp.lists.paginator import SeekPaginator
 from camp.models import ListName
 from camp.records.history import history_timeline
@@ -16,7 +19,7 @@ from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, Versio
 from .filters import POST_COLUMNS
 from .forms import PostForm
 from .models import Post
-from .selectors import deleted_posts, post_by_ids, post_detail_queryset, post_list, post_matching
+from .selectors import deleted_posts, post_bulk_targets, post_detail_queryset, post_list
 from .services import POST_BULK_ACTIONS, RestoreError, post_import, post_restore
 
 
@@ -132,10 +135,11 @@ class PostBulkView(listviews.BulkActionView):
     actions = POST_BULK_ACTIONS
     list_url = "posts:list"
 
+    job_kind = "posts.bulk"
+    rows_name = _("posts")
+
     def targets(self, form):
-        if form.cleaned_data["scope"] == form.ALL:
-            return post_matching(params=QueryDict(form.cleaned_data["query"]))
-        return post_by_ids(ids=form.cleaned_data["ids"])
+        return post_bulk_targets(params=bulk_params(form))
 
 
 class PostExportView(listviews.ExportView):

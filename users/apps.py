@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class UsersConfig(AppConfig):
     name = "users"
     verbose_name = _("Users")
+
+    def ready(self) -> None:
+        from camp.bulk import bulk_job_kind
+
+        from .selectors import user_bulk_targets
+        from .services import USER_BULK_ACTIONS
+
+        bulk_job_kind(
+            key="users.bulk",
+            label=_("Bulk action on users"),
+            actions=USER_BULK_ACTIONS,
+            targets=user_bulk_targets,
+        )

@@ -32,6 +32,13 @@ def user_by_ids(*, ids: list[int]) -> UserQuerySet:
     return User.objects.filter(pk__in=ids)
 
 
+def user_bulk_targets(*, params: dict) -> UserQuerySet:
+    """The users a bulk action chose: all matching `params["query"]`, or the ticked ids."""
+    if params["scope"] == "all":
+        return user_matching(params=QueryDict(params["query"]))
+    return user_by_ids(ids=params["ids"])
+
+
 def user_detail_queryset() -> UserQuerySet:
     return User.objects.with_post_count()
 

@@ -32,32 +32,36 @@ def user_set_active(*, user: User, active: bool, by) -> User:
     return user
 
 
+def user_batch_set_active(*, batch: list[User], active: bool, by=None) -> None:
+    """Activate or deactivate one locked batch of users: one UPDATE, one INSERT of history."""
+    ids = [u.pk for u in batch]
+    User.objects.filter(pk__in=ids).update(is_active=active, version=F("version") + 1)
+    for user in batch:
+        user.is_active, user.version = active, user.version + 1
+    reason = gettext_noop("Activated") if active else gettext_noop("Deactivated")
+    User.history.bulk_history_create(
+        batch, update=True, default_user=by, default_change_reason=reason
+    )
+    bulk_written.send(sender=User, user_ids=set(ids))
+
+
 @transaction.atomic
 def user_bulk_set_active(*, users: QuerySet[User], active: bool, by) -> int:
     """Activate or deactivate `users` in batches; return how many changed.
 
     Only the users `by`, the member acting, may change are touched: never
     themselves, nor a superuser unless they are one. One UPDATE and one
-    INSERT of history rows per batch; the caches are invalidated once at the
-    end.
+    INSERT of history rows per batch.
     """
     pending = _bulk_pending(users, active=active, by=by)
     pending = pending.order_by("pk").select_for_update(of=("self",))
-    reason = gettext_noop("Activated") if active else gettext_noop("Deactivated")
-    changed: set[int] = set()
+    changed = 0
     last = 0
     while batch := list(pending.filter(pk__gt=last)[:BATCH_SIZE]):
-        ids = [u.pk for u in batch]
-        User.objects.filter(pk__in=ids).update(is_active=active, version=F("version") + 1)
-        for user in batch:
-            user.is_active, user.version = active, user.version + 1
-        User.history.bulk_history_create(
-            batch, update=True, default_user=by, default_change_reason=reason
-        )
-        changed.update(ids)
-        last = ids[-1]
-    bulk_written.send(sender=User, user_ids=changed)
-    return len(changed)
+        user_batch_set_active(batch=batch, active=active, by=by)
+        changed += len(batch)
+        last = batch[-1].pk
+    return changed
 
 
 def _bulk_pending(users: QuerySet[User], *, active: bool, by) -> QuerySet[User]:
@@ -170,6 +174,7 @@ USER_BULK_ACTIONS = {
             pending=lambda users, by: _bulk_pending(users, active=True, by=by),
             refused=lambda users, by: _bulk_refused(users, active=True, by=by),
             run=lambda users, by: user_bulk_set_active(users=users, active=True, by=by),
+            run_batch=lambda batch, by: user_batch_set_active(batch=batch, active=True, by=by),
             question=ngettext_lazy(
                 "Activate %(count)d user?", "Activate %(count)d users?", "count"
             ),
@@ -185,6 +190,7 @@ USER_BULK_ACTIONS = {
             pending=lambda users, by: _bulk_pending(users, active=False, by=by),
             refused=lambda users, by: _bulk_refused(users, active=False, by=by),
             run=lambda users, by: user_bulk_set_active(users=users, active=False, by=by),
+            run_batch=lambda batch, by: user_batch_set_active(batch=batch, active=False, by=by),
             question=ngettext_lazy(
                 "Deactivate %(count)d user? They can no longer log in.",
                 "Deactivate %(count)d users? They can no longer log in.",

@@ -3,7 +3,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
@@ -12,8 +12,11 @@ from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
-from camp.lists import listviews
+from camp.lists.bulk import bulk_params
+from camp.records.history import history_timeline
 from camp.lists.listviews import ListPageMixin
+from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
+from camp.lists import listviews
 from camp.lists.paginator import EstimatedCountPaginator
 from camp.models import ListName
 from camp.records.history import history_timeline
@@ -24,10 +27,9 @@ from .filters import USER_COLUMNS
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
 from .models import User
 from .selectors import (
-    user_by_ids,
+    user_bulk_targets,
     user_detail_queryset,
     user_list,
-    user_matching,
     user_posts,
     user_suggestions,
     user_summary,
@@ -211,10 +213,11 @@ class UserBulkView(listviews.BulkActionView):
     actions = USER_BULK_ACTIONS
     list_url = "users:list"
 
+    job_kind = "users.bulk"
+    rows_name = _("users")
+
     def targets(self, form):
-        if form.cleaned_data["scope"] == form.ALL:
-            return user_matching(params=QueryDict(form.cleaned_data["query"]))
-        return user_by_ids(ids=form.cleaned_data["ids"])
+        return user_bulk_targets(params=bulk_params(form))
 
 
 class UserExportView(listviews.ExportView):

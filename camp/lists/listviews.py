@@ -19,9 +19,10 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from camp.audit.services import audit_bulk_action, audit_export, audit_import
+from camp.jobs.services import job_enqueue
 from camp.records.mixins import StaffRequiredMixin
 
-from .bulk import BULK_LIMIT, BulkAction, BulkActionForm
+from .bulk import IN_REQUEST_LIMIT, BulkAction, BulkActionForm, bulk_params
 from .columns import Columns
 from .exporting import (
     XLSX_LIMIT,
@@ -219,13 +220,18 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
 
     The first POST (from the list) shows how many rows the action will
     change; the confirming POST acts, in one transaction, if that count still
-    holds, and otherwise asks again.
+    holds, and otherwise asks again. More than IN_REQUEST_LIMIT rows become a
+    background job of `job_kind`, and the answer is its page.
     """
 
     http_method_names = ["post"]
     form_class = BulkActionForm
     actions: dict[str, BulkAction]
     list_url: str
+    #: The camp.jobs kind that runs this list's big bulk actions.
+    job_kind: str
+    #: The list's name in a job's label, e.g. "posts".
+    rows_name: str
 
     def targets(self, form: BulkActionForm) -> QuerySet:
         """The rows chosen: all matching `form.cleaned_data["query"]`, or the ticked ids."""
@@ -249,13 +255,6 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
         targets = self.targets(form)
         count = action.pending(targets, self.request.user).count()
         refused = action.refused(targets, self.request.user) if action.refused else 0
-        if count > BULK_LIMIT:
-            messages.error(
-                self.request,
-                _("That would change %(count)d rows, more than %(limit)d: narrow the filter.")
-                % {"count": count, "limit": BULK_LIMIT},
-            )
-            return self.back(query)
         expected = form.cleaned_data["expected"]
         if not form.cleaned_data["confirm"] or expected != count:
             return self.render_to_response(
@@ -270,6 +269,21 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
                     list_url=resolve_url(self.list_url) + list_href(query),
                 )
             )
+        if count > IN_REQUEST_LIMIT:
+            job = job_enqueue(
+                kind=self.job_kind,
+                owner=self.request.user,
+                label=_("%(action)s %(count)d %(rows)s")
+                % {"action": action.label, "count": count, "rows": self.rows_name},
+                params=bulk_params(form),
+                total=count,
+            )
+            audit_bulk_action(
+                request=self.request, action=action.key, model=targets.model, rows=count
+            )
+            if refused:
+                messages.warning(self.request, refused_message(refused))
+            return HttpResponseRedirect(job.get_absolute_url())
         done = action.run(targets, self.request.user)
         audit_bulk_action(request=self.request, action=action.key, model=targets.model, rows=done)
         messages.success(self.request, action.done % {"count": done})

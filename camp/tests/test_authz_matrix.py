@@ -28,6 +28,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from camp.jobs.models import Job
 from camp.records.mixins import StaffRequiredMixin
 from posts.models import Post
 from posts.tests.factories import PostFactory
@@ -147,6 +148,10 @@ ENTRY: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     # The audit log is for superusers alone, whatever else a member holds.
     "audit:list": frozenset(),
     "audit:export_csv": frozenset(),
+    # Every staff member has jobs of their own; someone else's answer 404 (OWNED_NAMESPACES).
+    "jobs:list": EVERY_STAFF,
+    "jobs:detail": EVERY_STAFF,
+    "jobs:cancel": EVERY_STAFF,
 }
 
 # Apps whose rows a request may legitimately write without changing any record.
@@ -157,11 +162,13 @@ PASSWORD = "Matrix-intruder-password-1"
 
 @dataclass(frozen=True)
 class Records:
-    """What the URLs point at: a user, a post, and the deletion record of another post."""
+    """What the URLs point at: a user, a post, the deletion record of another post, a job."""
 
     user: User
     post: Post
     deletion: models.Model
+    #: The user's background job: anyone else but a superuser is told it does not exist.
+    job: Job
 
 
 #: Which record's id fills a URL argument, by (URL name, argument) or (namespace, argument).
@@ -169,7 +176,11 @@ KWARG_RECORDS: dict[tuple[str, str], Callable[[Records], int]] = {
     ("users", "pk"): lambda r: r.user.pk,
     ("posts", "pk"): lambda r: r.post.pk,
     ("posts", "history_id"): lambda r: r.deletion.history_id,
+    ("jobs", "pk"): lambda r: r.job.pk,
 }
+
+#: Namespaces of records only their owner (and superusers) may see: 404 for everyone else.
+OWNED_NAMESPACES = {"jobs"}
 
 
 @dataclass(frozen=True)
@@ -276,6 +287,7 @@ def make_records() -> Records:
         user=author,
         post=PostFactory(author=author),
         deletion=Post.history.get(id=gone_id, history_type="-"),
+        job=Job.objects.create(kind="posts.bulk", owner=author, label="Archive"),
     )
 
 
@@ -416,6 +428,10 @@ def test_access(endpoint: Endpoint, role: str, method: str, world: World, db):
             refused = True
         else:
             allowed = ALLOWED_GET if method == GET else ALLOWED_POST
+            owned = endpoint.namespace in OWNED_NAMESPACES and endpoint.kwargs
+            if owned and not client.user.is_superuser:
+                # Someone else's record: only a superuser may see it.
+                allowed = {HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED}
             assert status in allowed, (
                 f"{method} {url} as {role}: {status}, expected one of {sorted(allowed)} "
                 "(a 404 may mean KWARG_RECORDS fills an argument with the wrong record's id)"
@@ -438,7 +454,14 @@ CRUD_ACTIONS = {
 
 @pytest.mark.parametrize(
     "endpoint",
-    [e for e in ENDPOINTS if e.name and e.name.rpartition(":")[2] in CRUD_ACTIONS],
+    # Owned records are scoped to their owner (any staff member), not by a model permission.
+    [
+        e
+        for e in ENDPOINTS
+        if e.name
+        and e.name.rpartition(":")[2] in CRUD_ACTIONS
+        and e.namespace not in OWNED_NAMESPACES
+    ],
     ids=lambda endpoint: endpoint.label,
 )
 def test_crud_view_requires_the_permission_its_name_implies(endpoint: Endpoint):

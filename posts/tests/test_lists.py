@@ -702,18 +702,22 @@ def test_import_of_a_cell_too_long_for_csv_is_a_file_error(staff_client_with, au
     assert not Post.objects.exists()
 
 
-def test_bulk_action_over_the_limit_is_refused_and_changes_nothing(
+def test_bulk_action_over_the_in_request_limit_becomes_a_job(
     staff_client_with, mixed, monkeypatch
 ):
+    from camp.jobs.models import Job
     from camp.lists import listviews
 
-    monkeypatch.setattr(listviews, "BULK_LIMIT", 2)
+    monkeypatch.setattr(listviews, "IN_REQUEST_LIMIT", 2)
+    client = staff_client_with(VIEW, CHANGE)
 
-    response = staff_client_with(VIEW, CHANGE).post(
-        BULK,
-        {"action": "publish", "scope": "all", "query": "", "expected": 5, "confirm": 1},
-        follow=True,
+    response = client.post(
+        BULK, {"action": "publish", "scope": "all", "query": "", "expected": 5, "confirm": 1}
     )
 
-    assert "narrow the filter" in response.content.decode()
+    job = Job.objects.get()
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == job.get_absolute_url()
+    assert (job.kind, job.owner, job.total, job.state) == ("posts.bulk", client.user, 5, "queued")
+    assert job.params == {"action": "publish", "scope": "all", "query": "", "ids": []}
     assert Post.objects.filter(status="published").count() == 2

@@ -1,0 +1,98 @@
+"""What staff see of a background job, and where a worker picks it up again."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "JobQuerySet":
+        """Jobs `user` may see: their own; superusers see everyone's."""
+        return self if user.is_superuser else self.filter(owner=user)
+
+
+class Job(models.Model):
+    """One piece of work of any size, done in batches, each committed with its progress.
+
+    `cursor` says where the next batch starts; it is written in the same
+    transaction as the batch's rows and history, so a worker killed half-way
+    leaves the job exactly at its last committed batch. `lease` names the run
+    that holds the job: a batch commits only while its run still holds it.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    FINISHED = (State.DONE, State.FAILED, State.CANCELLED)
+
+    kind = models.CharField(_("kind"), max_length=50)
+    label = models.CharField(_("what"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+        verbose_name=_("owner"),
+    )
+    #: What the job's kind needs to do its work (JSON: a query string, ids, a choice).
+    params = models.JSONField(_("parameters"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.QUEUED)
+    total = models.PositiveBigIntegerField(_("rows in all"), null=True, blank=True)
+    done = models.PositiveBigIntegerField(_("rows done"), default=0)
+    cursor = models.JSONField(_("cursor"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    lease = models.CharField(_("lease"), max_length=32, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    #: The queue's id for the run waiting or under way.
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("queued"), default=timezone.now, editable=False)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last batch"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="jobs_job_owner_idx"),
+            models.Index(fields=["state", "heartbeat_at"], name="jobs_job_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:detail", kwargs={"pk": self.pk})
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.finished else 0
+        return min(100, self.done * 100 // self.total)
+
+    def rate(self) -> float | None:
+        """Rows per second from the start to the last committed batch, or None before it."""
+        if not (self.done and self.started_at and self.heartbeat_at):
+            return None
+        seconds = (self.heartbeat_at - self.started_at).total_seconds()
+        return self.done / seconds if seconds > 0 else None
+
+    def seconds_left(self) -> float | None:
+        rate = self.rate()
+        if rate is None or self.total is None or self.finished:
+            return None
+        return max(0, self.total - self.done) / rate

@@ -1,0 +1,49 @@
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView
+from django.views.generic.detail import SingleObjectMixin
+from django.views.generic.edit import ProcessFormView
+
+from camp.mixins import StaffRequiredMixin
+
+from .selectors import job_list
+from .services import job_cancel
+
+
+class JobListView(StaffRequiredMixin, ListView):
+    """My jobs; a superuser sees everyone's."""
+
+    template_name = "jobs/job_list.html"
+    paginate_by = 25
+    context_object_name = "jobs"
+
+    def get_queryset(self):
+        return job_list(user=self.request.user)
+
+
+class JobDetailView(StaffRequiredMixin, DetailView):
+    """One job: progress, rate, time left and outcome; refreshes itself until it ends."""
+
+    template_name = "jobs/job_detail.html"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return job_list(user=self.request.user)
+
+
+class JobCancelView(StaffRequiredMixin, SingleObjectMixin, ProcessFormView):
+    """Stop a job after its current batch."""
+
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return job_list(user=self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        job = job_cancel(job=self.get_object())
+        if job.finished and not job.cancel_requested and job.state != job.State.CANCELLED:
+            messages.info(request, _("The job had already finished."))
+        else:
+            messages.success(request, _("The job will stop after its current batch."))
+        return HttpResponseRedirect(job.get_absolute_url())
