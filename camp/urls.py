@@ -23,6 +23,7 @@ urlpatterns = [
     path("posts/", include("posts.urls")),
     path("audit/", include("camp.audit.urls")),
     path("jobs/", include("camp.jobs.urls")),
+    path("notifications/", include("camp.jobs.notification_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -96,3 +96,54 @@ class Job(models.Model):
         if rate is None or self.total is None or self.finished:
             return None
         return max(0, self.total - self.done) / rate
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Word to a member that one of their jobs finished or failed, until they mark it read.
+
+    The text is written when shown, in the reader's language, from the job.
+    """
+
+    class Kind(models.TextChoices):
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("job")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The bell's count: a member's unread notifications, from this index alone.
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="jobs_notification_unread_idx",
+            ),
+            models.Index(fields=["user", "-created_at"], name="jobs_notification_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} ({self.kind})"
+
+    def get_absolute_url(self) -> str:
+        return self.job.get_absolute_url()

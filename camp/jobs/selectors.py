@@ -1,7 +1,9 @@
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from .models import Job
+from camp.cache import get_or_load
+
+from .models import Job, Notification
 
 
 def job_list(*, user) -> QuerySet[Job]:
@@ -19,3 +21,22 @@ def job_counts() -> dict:
     oldest = row.pop("oldest_queued")
     row["oldest_queued_seconds"] = (timezone.now() - oldest).total_seconds() if oldest else 0.0
     return row
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("job")
+
+
+def unread_count_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def unread_count(*, user_id: int) -> int:
+    """The bell's number: cached, so a page costs no query; on a miss, one indexed count.
+
+    Creating a notification or marking one read forgets it.
+    """
+    return get_or_load(
+        unread_count_key(user_id),
+        lambda: Notification.objects.filter(user_id=user_id).unread().count(),
+    )

@@ -17,8 +17,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Job
+from camp.cache import invalidate
+
+from .models import Job, Notification
 from .registry import job_kind
+from .selectors import unread_count_key
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +75,25 @@ def _finish(job: Job, state: str, *, error: str = "") -> None:
     if state == Job.State.DONE:
         job.outcome = str(job_kind(job.kind).outcome(job))
     job.save()
+    if state in (Job.State.DONE, Job.State.FAILED):
+        notification_create(job=job)
+
+
+def notification_create(*, job: Job) -> Notification:
+    """Tell a job's owner it finished or failed, in the transaction that says so."""
+    notification = Notification.objects.create(user_id=job.owner_id, job=job, kind=job.state)
+    transaction.on_commit(lambda: invalidate(unread_count_key(job.owner_id)))
+    return notification
+
+
+def notifications_mark_read(*, user, pk: int | None = None) -> int:
+    """Mark `user`'s notification `pk` read, or all of them; return how many changed."""
+    unread = Notification.objects.filter(user=user).unread()
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    changed = unread.update(read_at=timezone.now())
+    invalidate(unread_count_key(user.pk))
+    return changed
 
 
 def _claim(job_id: int) -> tuple[Job | None, str]:

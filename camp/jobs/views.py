@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import ProcessFormView
 
 from camp.mixins import StaffRequiredMixin
 
-from .selectors import job_list
-from .services import job_cancel
+from .selectors import job_list, notification_list
+from .services import job_cancel, notifications_mark_read
 
 
 class JobListView(StaffRequiredMixin, ListView):
@@ -47,3 +49,28 @@ class JobCancelView(StaffRequiredMixin, SingleObjectMixin, ProcessFormView):
         else:
             messages.success(request, _("The job will stop after its current batch."))
         return HttpResponseRedirect(job.get_absolute_url())
+
+
+class NotificationListView(StaffRequiredMixin, ListView):
+    """My notifications, newest first; unread ones are marked until I mark them read."""
+
+    template_name = "jobs/notification_list.html"
+    paginate_by = 25
+    context_object_name = "notifications"
+
+    def get_queryset(self):
+        return notification_list(user=self.request.user)
+
+
+class NotificationReadView(StaffRequiredMixin, View):
+    """Mark one notification (`id`) or all of mine read."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        raw = request.POST.get("id", "")
+        pk = int(raw) if raw.isdigit() and len(raw) < 19 else None
+        if raw and pk is None:
+            return HttpResponseRedirect(reverse("notifications:list"))
+        notifications_mark_read(user=request.user, pk=pk)
+        return HttpResponseRedirect(reverse("notifications:list"))

@@ -180,7 +180,7 @@ KWARG_RECORDS: dict[tuple[str, str], Callable[[Records], int]] = {
 }
 
 #: Namespaces of records only their owner (and superusers) may see: 404 for everyone else.
-OWNED_NAMESPACES = {"jobs"}
+OWNED_NAMESPACES = {"jobs", "notifications"}
 
 
 @dataclass(frozen=True)

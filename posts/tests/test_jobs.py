@@ -5,10 +5,12 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from camp.jobs.models import Job
+from camp.jobs.models import Job, Notification
 from camp.jobs.registry import BatchResult, JobKind, register
 from camp.jobs.services import (
     JobPermissionError,
@@ -228,3 +230,64 @@ def test_metrics_count_jobs_by_state_and_the_oldest_queued(admin_client, editor)
     assert 'camp_jobs{state="queued"} 1.0' in body
     assert 'camp_jobs{state="running"} 0.0' in body
     assert "camp_jobs_oldest_queued_seconds " in body
+
+
+# Notifications ----------------------------------------------------------------
+
+
+def test_finished_job_notifies_its_owner_and_the_bell_counts_it(client, editor):
+    PostFactory()
+    job = archive_job(editor)
+    job_run(job_id=job.pk)
+    client.force_login(editor)
+
+    response = client.get(reverse("notifications:list"))
+
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert 'data-unread="1"' in body
+    assert f'href="{job.get_absolute_url()}">“Archive” finished.</a>' in body
+
+
+def test_failed_job_notifies_its_owner(editor):
+    job = archive_job(editor)
+    editor.user_permissions.remove(Permission.objects.get(codename="change_post"))
+
+    job_run(job_id=job.pk)
+
+    assert list(Notification.objects.filter(user=editor).values_list("kind", flat=True)) == [
+        "failed"
+    ]
+
+
+def test_marking_read_clears_the_bell(client, editor):
+    job = archive_job(editor)
+    job_run(job_id=job.pk)
+    client.force_login(editor)
+    client.get(reverse("home"))
+
+    response = client.post(reverse("notifications:read"), follow=True)
+
+    assert 'data-unread="' not in response.content.decode()
+    assert not Notification.objects.unread().exists()
+
+
+def test_member_cannot_mark_anothers_notification_read(client, editor):
+    job = archive_job(editor)
+    job_run(job_id=job.pk)
+    notification = Notification.objects.get()
+    client.force_login(StaffUserFactory())
+
+    client.post(reverse("notifications:read"), {"id": notification.pk})
+
+    assert Notification.objects.get().read_at is None
+
+
+def test_bell_costs_no_query_once_counted(client, editor):
+    client.force_login(editor)
+    client.get(reverse("jobs:list"))
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("jobs:list"))
+
+    assert not [q for q in captured.captured_queries if "jobs_notification" in q["sql"]]
