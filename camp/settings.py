@@ -380,6 +380,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS_STALLED_SECONDS = env.int("JOBS_STALLED_SECONDS", default=60)
 # Rows per batch: each batch is one transaction with its history rows.
 JOBS_BATCH_SIZE = env.int("JOBS_BATCH_SIZE", default=1000)
+# Hours a file a job made (an XLSX export) can be downloaded before it is deleted.
+JOBS_FILE_RETENTION_HOURS = env.int("JOBS_FILE_RETENTION_HOURS", default=24)
 
 
 # Metrics

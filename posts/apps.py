@@ -8,8 +8,10 @@ class PostsConfig(AppConfig):
 
     def ready(self) -> None:
         from camp.bulk import bulk_job_kind
+        from camp.exporting import xlsx_job_kind
 
-        from .selectors import post_bulk_targets
+        from .filters import POST_COLUMNS
+        from .selectors import post_bulk_targets, post_list
         from .services import POST_BULK_ACTIONS
 
         bulk_job_kind(
@@ -17,4 +19,11 @@ class PostsConfig(AppConfig):
             label=_("Bulk action on posts"),
             actions=POST_BULK_ACTIONS,
             targets=post_bulk_targets,
+        )
+        xlsx_job_kind(
+            key="posts.xlsx",
+            label=_("XLSX export of posts"),
+            permission="posts.view_post",
+            columns=POST_COLUMNS,
+            queryset=lambda params: post_list(params=params).qs,
         )

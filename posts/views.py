@@ -144,6 +144,7 @@ class PostBulkView(listviews.BulkActionView):
 
 class PostExportView(listviews.ExportView):
     permission_required = "posts.view_post"
+    xlsx_job_kind = "posts.xlsx"
     list_name = ListName.POSTS
     columns = POST_COLUMNS
     list_url = "posts:list"

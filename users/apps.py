@@ -8,8 +8,10 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         from camp.bulk import bulk_job_kind
+        from camp.exporting import xlsx_job_kind
 
-        from .selectors import user_bulk_targets
+        from .filters import USER_COLUMNS
+        from .selectors import user_bulk_targets, user_list
         from .services import USER_BULK_ACTIONS
 
         bulk_job_kind(
@@ -17,4 +19,11 @@ class UsersConfig(AppConfig):
             label=_("Bulk action on users"),
             actions=USER_BULK_ACTIONS,
             targets=user_bulk_targets,
+        )
+        xlsx_job_kind(
+            key="users.xlsx",
+            label=_("XLSX export of users"),
+            permission="users.view_user",
+            columns=USER_COLUMNS,
+            queryset=lambda params: user_list(params=params).qs,
         )

@@ -222,6 +222,7 @@ class UserBulkView(listviews.BulkActionView):
 
 class UserExportView(listviews.ExportView):
     permission_required = "users.view_user"
+    xlsx_job_kind = "users.xlsx"
     list_name = ListName.USERS
     columns = USER_COLUMNS
     list_url = "users:list"

@@ -74,6 +74,15 @@ class Job(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("jobs:detail", kwargs={"pk": self.pk})
 
+    def outcome_text(self) -> str:
+        """The outcome in the reader's language, from the job's kind; else as stored."""
+        from .registry import job_kind
+
+        try:
+            return str(job_kind(self.kind).outcome(self)) or self.outcome
+        except KeyError:
+            return self.outcome
+
     @property
     def finished(self) -> bool:
         return self.state in self.FINISHED
@@ -147,3 +156,41 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.job.get_absolute_url()
+
+
+class JobFile(models.Model):
+    """A file a job made (an export), kept in the database so any server can hand it out.
+
+    Stored in JobFileChunk pieces of a megabyte, written once and streamed out
+    piece by piece; deleted with its chunks after JOBS_FILE_RETENTION_HOURS.
+    """
+
+    job = models.OneToOneField(
+        Job, on_delete=models.CASCADE, related_name="file", verbose_name=_("job")
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("job file")
+        verbose_name_plural = _("job files")
+        indexes = [models.Index(fields=["created_at"], name="jobs_jobfile_created_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobFileChunk(models.Model):
+    file = models.ForeignKey(JobFile, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file", "seq"], name="jobs_jobfilechunk_unique_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}:{self.seq}"

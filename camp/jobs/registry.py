@@ -13,6 +13,8 @@ class BatchResult:
     rows: int
     #: Where the next batch starts, or None when there is no next batch.
     cursor: Any
+    #: The work so far was lost (a file on a dead worker's disk): `rows` is the new total.
+    reset: bool = False
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class JobKind:
     batch: Callable[..., BatchResult]
     #: The sentence the job page shows once done, from the job.
     outcome: Callable[[Any], str] = lambda job: ""
+    #: Drop what a run kept in the worker's memory or disk, however it ended.
+    cleanup: Callable[[Any], None] = lambda job: None
 
 
 _kinds: dict[str, JobKind] = {}

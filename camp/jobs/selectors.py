@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from camp.cache import get_or_load
 
-from .models import Job, Notification
+from .models import Job, JobFile, JobFileChunk, Notification
 
 
 def job_list(*, user) -> QuerySet[Job]:
@@ -40,3 +40,14 @@ def unread_count(*, user_id: int) -> int:
         unread_count_key(user_id),
         lambda: Notification.objects.filter(user_id=user_id).unread().count(),
     )
+
+
+def job_file(*, job: Job) -> JobFile | None:
+    return JobFile.objects.filter(job=job).first()
+
+
+def job_file_chunks(*, file: JobFile):
+    """Yield the file's bytes a stored piece at a time: one piece in memory, never the file."""
+    seqs = JobFileChunk.objects.filter(file=file).order_by("seq").values_list("seq", flat=True)
+    for seq in list(seqs):
+        yield bytes(JobFileChunk.objects.get(file=file, seq=seq).data)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from camp.cache import invalidate
 
-from .models import Job, Notification
+from .models import Job, JobFile, JobFileChunk, Notification
 from .registry import job_kind
 from .selectors import unread_count_key
 
@@ -132,7 +132,7 @@ def job_run(*, job_id: int) -> str:
                     _finish(job, Job.State.CANCELLED)
                     return job.state
                 result = kind.batch(job=job, owner=owner, cursor=job.cursor)
-                job.done += result.rows
+                job.done = result.rows if result.reset else job.done + result.rows
                 job.cursor = result.cursor
                 job.heartbeat_at = timezone.now()
                 if result.cursor is None:
@@ -146,6 +146,8 @@ def job_run(*, job_id: int) -> str:
             if job is not None:
                 _finish(job, Job.State.FAILED, error=f"{type(error).__name__}: {error}")
         return Job.State.FAILED
+    finally:
+        kind.cleanup(job)
 
 
 @transaction.atomic
@@ -195,3 +197,29 @@ def _abandon_task(task_id: str) -> None:
     DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
         status="FAILED", finished_at=timezone.now()
     )
+
+
+#: Bytes per stored piece of a job's file.
+FILE_CHUNK_BYTES = 1024 * 1024
+
+
+def job_file_save(*, job: Job, name: str, content_type: str, path) -> JobFile:
+    """Store the file at `path` as `job`'s, a piece at a time, in the caller's transaction."""
+    JobFile.objects.filter(job=job).delete()
+    stored = JobFile.objects.create(job=job, name=name, content_type=content_type)
+    size = 0
+    with open(path, "rb") as source:
+        for seq, data in enumerate(iter(lambda: source.read(FILE_CHUNK_BYTES), b"")):
+            JobFileChunk.objects.create(file=stored, seq=seq, data=data)
+            size += len(data)
+    stored.size = size
+    stored.save(update_fields=["size"])
+    return stored
+
+
+def job_files_prune(*, now=None) -> int:
+    """Delete the job files older than JOBS_FILE_RETENTION_HOURS; return how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.JOBS_FILE_RETENTION_HOURS)
+    _, by_model = JobFile.objects.filter(created_at__lt=cutoff).delete()
+    return by_model.get(JobFile._meta.label, 0)

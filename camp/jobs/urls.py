@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.JobListView.as_view(), name="list"),
     path("<int:pk>/", views.JobDetailView.as_view(), name="detail"),
     path("<int:pk>/cancel/", views.JobCancelView.as_view(), name="cancel"),
+    path("<int:pk>/file/", views.JobFileView.as_view(), name="file"),
 ]

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -9,7 +9,7 @@ from django.views.generic.edit import ProcessFormView
 
 from camp.mixins import StaffRequiredMixin
 
-from .selectors import job_list, notification_list
+from .selectors import job_file, job_file_chunks, job_list, notification_list
 from .services import job_cancel, notifications_mark_read
 
 
@@ -32,6 +32,31 @@ class JobDetailView(StaffRequiredMixin, DetailView):
 
     def get_queryset(self):
         return job_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(file=job_file(job=self.object), **kwargs)
+
+
+class JobFileView(StaffRequiredMixin, SingleObjectMixin, View):
+    """Download the file a job made, streamed a stored piece at a time."""
+
+    http_method_names = ["get"]
+
+    def get_queryset(self):
+        return job_list(user=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        file = job_file(job=self.get_object())
+        if file is None:
+            raise Http404
+        return StreamingHttpResponse(
+            job_file_chunks(file=file),
+            content_type=file.content_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{file.name}"',
+                "Content-Length": str(file.size),
+            },
+        )
 
 
 class JobCancelView(StaffRequiredMixin, SingleObjectMixin, ProcessFormView):

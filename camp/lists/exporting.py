@@ -1,23 +1,36 @@
-"""A filtered list as a file: CSV streamed in bounded memory, or a capped XLSX workbook."""
+"""A filtered list as a file: CSV streamed in bounded memory, or an XLSX workbook.
+
+An XLSX of up to XLSX_LIMIT rows is built in the request; a bigger one is a
+background job (xlsx_job_kind) that writes the workbook batch by batch and
+stores it for download.
+"""
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections, transaction
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .columns import Column
+from .columns import Column, Columns
+from .jobs.registry import BatchResult, JobKind, register
+from .jobs.services import job_file_save
 
 #: Rows fetched per round trip from PostgreSQL's server-side cursor.
 CHUNK_SIZE = 2000
 #: Bytes gathered before a piece of the CSV is handed to the server.
 FLUSH_SIZE = 64 * 1024
-#: An XLSX workbook is built in memory: past this many rows, export CSV instead.
-XLSX_LIMIT = 100_000
+#: An XLSX workbook of up to this many rows is built in the request, in
+#: memory; past it the workbook is written by a background job.
+XLSX_LIMIT = 10_000
+#: Rows a job writes to the workbook per batch (reading is cheap; one round trip).
+XLSX_BATCH_ROWS = 10_000
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -99,18 +112,13 @@ def csv_response(
     )
 
 
-def xlsx_response(
-    *, header: Sequence[str], rows: Iterable[Sequence], filename: str
-) -> HttpResponse:
-    """Build an XLSX workbook with openpyxl's write-only mode (rows are not kept as objects)."""
-    from openpyxl import Workbook
+def xlsx_append(sheet, rows: Iterable[Sequence], zone=None) -> int:
+    """Append `rows` to a write-only sheet, as text where Excel would see a formula."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(filename)
-    sheet.append(header)
-    zone = timezone.get_current_timezone()
+    zone = zone or timezone.get_current_timezone()
+    count = 0
     for row in rows:
         cells = []
         for value in row:
@@ -126,6 +134,20 @@ def xlsx_response(
                     value = text
             cells.append(value)
         sheet.append(cells)
+        count += 1
+    return count
+
+
+def xlsx_response(
+    *, header: Sequence[str], rows: Iterable[Sequence], filename: str
+) -> HttpResponse:
+    """Build an XLSX workbook with openpyxl's write-only mode (rows are not kept as objects)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(filename)
+    sheet.append(header)
+    xlsx_append(sheet, rows)
     output = io.BytesIO()
     workbook.save(output)
     return HttpResponse(
@@ -137,3 +159,81 @@ def xlsx_response(
 
 def export_filename(list_name: str) -> str:
     return f"{list_name}-{timezone.localtime():%Y%m%d-%H%M}"
+
+
+@dataclass
+class _Workbook:
+    """A workbook a worker is writing for a job: on this worker's disk, so only its run's."""
+
+    lease: str
+    workbook: object
+    sheet: object
+    columns: list
+
+
+_open_workbooks: dict[int, _Workbook] = {}
+
+
+def xlsx_job_kind(
+    *,
+    key: str,
+    label,
+    permission: str,
+    columns: Columns,
+    queryset: Callable[[QueryDict], QuerySet],
+) -> JobKind:
+    """Register the job kind that exports a list as XLSX of any size.
+
+    Rows go in id order, XLSX_BATCH_ROWS per batch, into a write-only workbook
+    (openpyxl keeps written rows in a temporary file, not in memory). The
+    workbook lives on the worker's disk: a run that takes over from a dead
+    worker starts the file again (`reset`). At the end the file is stored in
+    the database for download and the temporary files are removed.
+    """
+
+    def batch(*, job, owner, cursor) -> BatchResult:
+        from openpyxl import Workbook
+
+        params = QueryDict(job.params["query"])
+        open_book = _open_workbooks.get(job.pk)
+        reset = False
+        if open_book is None or open_book.lease != job.lease:
+            shown = columns.shown(params)
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet(job.params["filename"][:31])
+            sheet.append(export_header(shown))
+            open_book = _open_workbooks[job.pk] = _Workbook(job.lease, workbook, sheet, shown)
+            reset, cursor = cursor is not None, None
+        rows = list(
+            queryset(params)
+            .filter(pk__gt=cursor or 0)
+            .order_by("pk")
+            .values_list(*export_fields(open_book.columns))[:XLSX_BATCH_ROWS]
+        )
+        written = xlsx_append(open_book.sheet, rows)
+        if len(rows) == XLSX_BATCH_ROWS:
+            return BatchResult(rows=written, cursor=rows[-1][0], reset=reset)
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as output:
+            open_book.workbook.save(output.name)
+            job_file_save(
+                job=job,
+                name=f"{job.params['filename']}.xlsx",
+                content_type=XLSX_TYPE,
+                path=output.name,
+            )
+        del _open_workbooks[job.pk]
+        return BatchResult(rows=written, cursor=None, reset=reset)
+
+    def cleanup(job) -> None:
+        _open_workbooks.pop(job.pk, None)
+
+    return register(
+        JobKind(
+            key=key,
+            label=label,
+            permissions=lambda params: (permission,),
+            batch=batch,
+            outcome=lambda job: _("The file is ready: %(count)d rows.") % {"count": job.done},
+            cleanup=cleanup,
+        )
+    )

@@ -293,13 +293,18 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
 
 
 class ExportView(StaffRequiredMixin, View):
-    """The list as the filter, search, sort and columns of the URL show it, as a file."""
+    """The list as the filter, search, sort and columns of the URL show it, as a file.
+
+    An XLSX past XLSX_LIMIT rows is written by a background job of
+    `xlsx_job_kind`, and the answer is the job's page.
+    """
 
     http_method_names = ["get"]
     list_name: str
     columns: Columns
     fmt = "csv"
     list_url: str
+    xlsx_job_kind: str
 
     def get_queryset(self) -> QuerySet:
         raise NotImplementedError
@@ -309,21 +314,21 @@ class ExportView(StaffRequiredMixin, View):
         queryset = self.get_queryset()
         header, filename = export_header(columns), export_filename(self.list_name)
         if self.fmt == "xlsx":
-            if queryset[: XLSX_LIMIT + 1].count() > XLSX_LIMIT:
-                messages.error(
-                    request,
-                    _("XLSX export stops at %(limit)d rows: narrow the filter or export CSV.")
-                    % {"limit": XLSX_LIMIT},
-                )
-                return HttpResponseRedirect(
-                    resolve_url(self.list_url) + list_href(list_query(request.GET))
-                )
             audit_export(
                 request=request,
                 list_name=self.list_name,
                 fmt="xlsx",
                 filters=list_query(request.GET),
             )
+            if queryset[: XLSX_LIMIT + 1].count() > XLSX_LIMIT:
+                job = job_enqueue(
+                    kind=self.xlsx_job_kind,
+                    owner=request.user,
+                    label=_("XLSX export of %(list)s") % {"list": self.list_name},
+                    params={"query": request.GET.urlencode(), "filename": filename},
+                    total=queryset.count(),
+                )
+                return HttpResponseRedirect(job.get_absolute_url())
             return xlsx_response(
                 header=header, rows=export_rows(queryset, columns), filename=filename
             )

@@ -28,8 +28,9 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from camp.jobs.models import Job
+from camp.jobs.models import Job, JobFile
 from camp.records.mixins import StaffRequiredMixin
+from camp.jobs.models import Job
 from posts.models import Post
 from posts.tests.factories import PostFactory
 from users.models import User
@@ -283,11 +284,14 @@ def make_records() -> Records:
     gone = PostFactory(author=author)
     gone_id = gone.pk
     gone.delete()
+    job = Job.objects.create(kind="posts.xlsx", owner=author, label="Export", state="done")
+    file = JobFile.objects.create(job=job, name="posts.xlsx", content_type="text/plain", size=1)
+    file.chunks.create(seq=0, data=b"x")
     return Records(
         user=author,
         post=PostFactory(author=author),
         deletion=Post.history.get(id=gone_id, history_type="-"),
-        job=Job.objects.create(kind="posts.bulk", owner=author, label="Archive"),
+        job=job,
     )
 
 

@@ -527,15 +527,55 @@ def test_xlsx_export_is_a_workbook_of_the_filtered_list(staff_client_with, mixed
     assert [row[1] for row in values[1:]] == ["hanako-archived", "taro-archived"]
 
 
-def test_xlsx_export_refuses_too_many_rows(staff_client_with, mixed, monkeypatch):
+def test_xlsx_export_past_the_limit_is_written_by_a_job_and_downloaded(
+    staff_client_with, mixed, monkeypatch
+):
+    from openpyxl import load_workbook
+
+    from camp.lists import exporting, listviews
+    from camp.jobs.models import Job
+    from camp.jobs.services import job_run
+
+    monkeypatch.setattr(listviews, "XLSX_LIMIT", 4)
+    monkeypatch.setattr(exporting, "XLSX_BATCH_ROWS", 2)
+    client = staff_client_with(VIEW)
+
+    response = client.get(EXPORT_XLSX, {"status": ["draft", "archived"], "cols": "status"})
+
+    job = Job.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    assert (job.kind, job.total) == ("posts.xlsx", 5)
+    assert job_run(job_id=job.pk) == "done"
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "The file is ready: 5 rows." in page
+    download = client.get(reverse("jobs:file", args=[job.pk]))
+    assert download["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("id", "title", "status")
+    assert sorted(row[0] for row in values[1:]) == sorted(
+        p.pk for p in mixed.values() if p.status in ("draft", "archived")
+    )
+
+
+def test_job_files_are_deleted_after_their_retention(staff_client_with, mixed, monkeypatch):
+    from datetime import timedelta
+
     from camp.lists import listviews
+    from camp.jobs.models import Job, JobFile, JobFileChunk
+    from camp.jobs.services import job_files_prune, job_run
 
-    monkeypatch.setattr(listviews, "XLSX_LIMIT", 5)
+    monkeypatch.setattr(listviews, "XLSX_LIMIT", 1)
+    client = staff_client_with(VIEW)
+    client.get(EXPORT_XLSX)
+    job = Job.objects.get()
+    job_run(job_id=job.pk)
 
-    response = staff_client_with(VIEW).get(EXPORT_XLSX, {"sort": "title"}, follow=True)
-
-    assert response.redirect_chain[-1][0] == f"{LIST}?sort=title"
-    assert "XLSX export stops at 5 rows" in response.content.decode()
+    assert job_files_prune(now=timezone.now() + timedelta(hours=23)) == 0
+    assert job_files_prune(now=timezone.now() + timedelta(hours=25)) == 1
+    assert not JobFile.objects.exists() and not JobFileChunk.objects.exists()
+    assert client.get(reverse("jobs:file", args=[job.pk])).status_code == HTTPStatus.NOT_FOUND
+    assert "deleted after its retention" in client.get(job.get_absolute_url()).content.decode()
 
 
 # Import ----------------------------------------------------------------------

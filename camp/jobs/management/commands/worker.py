@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from camp.jobs.models import Job
-from camp.jobs.services import jobs_requeue_stalled, stop_requested
+from camp.jobs.services import job_files_prune, jobs_requeue_stalled, stop_requested
 
 
 class JobWorker(Worker):
@@ -48,6 +48,8 @@ class JobWorker(Worker):
             close_old_connections()
             if requeued := jobs_requeue_stalled():
                 self.log(f"Queued again {requeued} job(s) whose worker stopped answering.")
+            if pruned := job_files_prune():
+                self.log(f"Deleted {pruned} job file(s) past their retention.")
             task_result = None
             with exclusive_transaction(DBTaskResult.objects.db):
                 try:
