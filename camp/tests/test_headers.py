@@ -13,6 +13,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from camp.jobs.models import Job
 from posts.models import Post
 from posts.tests.factories import PostFactory
 from users.tests.factories import StaffUserFactory, UserFactory
@@ -70,6 +71,7 @@ def camp_urls(admin_user) -> list[str]:
     values = {
         "users": user.pk,
         "posts": post.pk,
+        "jobs": Job.objects.create(kind="posts.bulk", owner=user, label="Archive", total=10).pk,
         "history_id": Post.history.filter(history_type="-").latest("history_id").history_id,
     }
 
