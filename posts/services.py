@@ -137,6 +137,7 @@ class PostImporter(Importer):
     model = Post
     columns = {"title": "title", "content": "content", "status": "status", "author": "author"}
     required = ("title", "author")
+    match_columns = ("id",)
 
     def match(self, row: dict[str, str]) -> Post | None:
         posts = Post.objects.select_related("author").select_for_update(of=("self",))

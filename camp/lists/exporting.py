@@ -37,6 +37,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: Spreadsheets run a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Text that would read back as one of our escapes: its apostrophe is escaped too.
+ESCAPE_LIKE = tuple(f"'{start}" for start in (*FORMULA_START, "'"))
 
 
 def export_fields(columns: Sequence[Column]) -> list[str]:
@@ -75,7 +77,7 @@ def cell(value, zone=None) -> str | int | float:
     if isinstance(value, str):
         # A leading apostrophe makes Excel show the text instead of running it;
         # the importer takes it off again.
-        return f"'{value}" if value.startswith(FORMULA_START) else value
+        return f"'{value}" if value.startswith((*FORMULA_START, *ESCAPE_LIKE)) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):

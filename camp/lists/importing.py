@@ -26,7 +26,13 @@ CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 #: What cell_data() returns for a cell that leaves its field as it is.
 KEEP = object()
 
-FORMULA_START = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+#: Cells our export escaped with an apostrophe: a formula start, or an apostrophe itself
+#: (so a title that really starts with "'=" survives the round trip).
+FORMULA_START = ("'=", "'+", "'-", "'@", "'\t", "'\r", "''")
+
+# A cell may be as long as the file: the default cap (131,072 characters) refused
+# whole files over content the form accepts.
+csv.field_size_limit(MAX_IMPORT_BYTES)
 
 
 class ImportFileError(Exception):
@@ -148,6 +154,8 @@ class Importer:
     columns: dict[str, str]
     #: Columns a file must have.
     required: tuple[str, ...]
+    #: Columns match() reads to find the record (besides `columns`), so not ignored.
+    match_columns: tuple[str, ...] = ()
     #: The history's reason for a change made by an import.
     reason = gettext_noop("Imported from CSV")
 
@@ -178,15 +186,23 @@ class Importer:
         result = ImportResult()
         header, rows = csv_records(text)
         missing = [name for name in self.required if name not in header]
+        twice = sorted({name for name in header if name and header.count(name) > 1})
         if not header:
             result.file_errors.append(_("The file is empty."))
+        elif twice:
+            # Which of the two would win is a guess: refuse rather than keep the last.
+            result.file_errors.append(
+                _("The file has the column %(columns)s more than once.")
+                % {"columns": ", ".join(twice)}
+            )
         elif missing:
             result.file_errors.append(
                 _("The file has no column %(columns)s.") % {"columns": ", ".join(missing)}
             )
         if result.file_errors:
             return result
-        result.ignored_columns = [n for n in header if n and n not in self.columns]
+        known = {*self.columns, *self.match_columns}
+        result.ignored_columns = [n for n in header if n and n not in known]
         with transaction.atomic():
             try:
                 for line, row in rows:

@@ -732,14 +732,43 @@ def test_import_needs_add_and_change_permission(staff_client_with, authors, perm
     assert not PendingImport.objects.exists()
 
 
-def test_import_of_a_cell_too_long_for_csv_is_a_file_error(staff_client_with, authors):
+def test_import_of_a_cell_longer_than_csvs_default_limit(staff_client_with, authors):
     text = "title,author,content\nFine,taro,short\nLong,taro," + "x" * 200_000 + "\n"
 
     response = preview(staff_client_with(*IMPORTER), text)
 
-    assert response.status_code == HTTPStatus.OK
-    assert "not valid CSV after line 2" in response.context["result"].file_errors[0]
-    assert not Post.objects.exists()
+    result = response.context["result"]
+    assert (result.file_errors, result.created) == ([], 2)
+
+
+def test_import_of_a_file_with_a_column_twice_is_refused(staff_client_with, authors):
+    response = preview(staff_client_with(*IMPORTER), "title,author,title\nA,taro,B\n")
+
+    assert response.context["result"].file_errors == [
+        "The file has the column title more than once."
+    ]
+
+
+def test_import_does_not_call_the_id_column_ignored(staff_client_with, mixed):
+    post = mixed["taro-draft"]
+    text = f"id,title,author,colour\n{post.pk},{post.title},taro,red\n"
+
+    response = preview(staff_client_with(*IMPORTER), text)
+
+    assert response.context["result"].ignored_columns == ["colour"]
+
+
+@pytest.mark.parametrize("title", ["=SUM(2)", "'=SUM(2)", "''x", "'plain", "-5"])
+def test_exported_title_imports_back_unchanged(staff_client_with, authors, title):
+    post = PostFactory(title=title, author=authors["taro"])
+    client = staff_client_with(*IMPORTER)
+    exported = csv_rows(client.get(EXPORT_CSV))
+
+    text = "\n".join(",".join(f'"{cell}"' for cell in row) for row in exported)
+    response = preview(client, text.lstrip("\ufeff"))
+
+    result = response.context["result"]
+    assert (result.unchanged, result.updated, result.created) == (1, 0, 0), post.title
 
 
 def test_bulk_action_over_the_in_request_limit_becomes_a_job(
