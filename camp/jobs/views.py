@@ -69,10 +69,12 @@ class JobCancelView(StaffRequiredMixin, SingleObjectMixin, ProcessFormView):
 
     def post(self, request, *args, **kwargs):
         job = job_cancel(job=self.get_object())
-        if job.finished and not job.cancel_requested and job.state != job.State.CANCELLED:
-            messages.info(request, _("The job had already finished."))
-        else:
+        if job.state == job.State.CANCELLED:
+            messages.success(request, _("The job was cancelled."))
+        elif job.cancel_requested and not job.finished:
             messages.success(request, _("The job will stop after its current batch."))
+        else:
+            messages.info(request, _("The job had already finished."))
         return HttpResponseRedirect(job.get_absolute_url())
 
 

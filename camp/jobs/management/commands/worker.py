@@ -23,10 +23,24 @@ class JobWorker(Worker):
     back to the queue; a second signal stops at once (the batch rolls back).
     """
 
+    #: Seconds between looks for stalled jobs and expired files: each is a query.
+    MAINTENANCE_EVERY = 5
+
     def __init__(self, *, until_idle: bool, log, **kwargs):
         super().__init__(batch=False, startup_delay=False, max_tasks=None, **kwargs)
         self.until_idle = until_idle
         self.log = log
+        self.next_maintenance = 0.0
+
+    def maintain(self) -> None:
+        """Queue again the jobs of dead workers; delete job files past their retention."""
+        if time.monotonic() < self.next_maintenance:
+            return
+        self.next_maintenance = time.monotonic() + self.MAINTENANCE_EVERY
+        if requeued := jobs_requeue_stalled():
+            self.log(f"Queued again {requeued} job(s) whose worker stopped answering.")
+        if pruned := job_files_prune():
+            self.log(f"Deleted {pruned} job file(s) past their retention.")
 
     def shutdown(self, signum, frame) -> None:
         stop_requested.set()
@@ -46,10 +60,7 @@ class JobWorker(Worker):
         self.log(f"Worker {self.worker_id} started.")
         while self.running:
             close_old_connections()
-            if requeued := jobs_requeue_stalled():
-                self.log(f"Queued again {requeued} job(s) whose worker stopped answering.")
-            if pruned := job_files_prune():
-                self.log(f"Deleted {pruned} job file(s) past their retention.")
+            self.maintain()
             task_result = None
             with exclusive_transaction(DBTaskResult.objects.db):
                 try:
