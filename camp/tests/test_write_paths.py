@@ -130,7 +130,9 @@ def test_a_bulk_write_over_the_threshold_forgets_every_summary_by_pattern():
     warm(bystander)
 
     changed = user_bulk_set_active(
-        users=User.objects.filter(username__startswith="many"), active=False
+        users=User.objects.filter(username__startswith="many"),
+        active=False,
+        by=UserFactory(is_staff=True, is_superuser=True),
     )
 
     assert changed == invalidation.PATTERN_THRESHOLD + 1
