@@ -7,8 +7,8 @@ class PostsConfig(AppConfig):
     verbose_name = _("Posts")
 
     def ready(self) -> None:
-        from camp.bulk import bulk_job_kind
-        from camp.exporting import xlsx_job_kind
+        from camp.lists.bulk import bulk_job_kind
+        from camp.lists.exporting import xlsx_job_kind
 
         from .filters import POST_COLUMNS
         from .selectors import post_bulk_targets, post_list

@@ -54,7 +54,7 @@ def post_batch_set_status(*, batch: list[Post], status: str, user=None) -> None:
         _set_status_with_history_sql(
             ids=[p.pk for p in batch], status=status, user=user, now=now, reason=reason
         )
-        invalidate_after_bulk({p.author_id for p in batch})
+        bulk_written.send(sender=Post, user_ids={p.author_id for p in batch})
         return
     Post.objects.filter(pk__in=[p.pk for p in batch]).update(
         status=status, updated_at=now, version=F("version") + 1

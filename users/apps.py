@@ -7,8 +7,8 @@ class UsersConfig(AppConfig):
     verbose_name = _("Users")
 
     def ready(self) -> None:
-        from camp.bulk import bulk_job_kind
-        from camp.exporting import xlsx_job_kind
+        from camp.lists.bulk import bulk_job_kind
+        from camp.lists.exporting import xlsx_job_kind
 
         from .filters import USER_COLUMNS
         from .selectors import user_bulk_targets, user_list

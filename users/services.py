@@ -32,7 +32,9 @@ def user_set_active(*, user: User, active: bool, by) -> User:
     return user
 
 
-def user_batch_set_active(*, batch: list[User], active: bool, by=None) -> None:
+def user_batch_set_active(
+    *, batch: list[User], active: bool, by=None, announce: bool = True
+) -> None:
     """Activate or deactivate one locked batch of users: one UPDATE, one INSERT of history."""
     ids = [u.pk for u in batch]
     User.objects.filter(pk__in=ids).update(is_active=active, version=F("version") + 1)
@@ -42,7 +44,8 @@ def user_batch_set_active(*, batch: list[User], active: bool, by=None) -> None:
     User.history.bulk_history_create(
         batch, update=True, default_user=by, default_change_reason=reason
     )
-    bulk_written.send(sender=User, user_ids=set(ids))
+    if announce:
+        bulk_written.send(sender=User, user_ids=set(ids))
 
 
 @transaction.atomic
@@ -55,13 +58,16 @@ def user_bulk_set_active(*, users: QuerySet[User], active: bool, by) -> int:
     """
     pending = _bulk_pending(users, active=active, by=by)
     pending = pending.order_by("pk").select_for_update(of=("self",))
-    changed = 0
+    changed: set[int] = set()
     last = 0
     while batch := list(pending.filter(pk__gt=last)[:BATCH_SIZE]):
-        user_batch_set_active(batch=batch, active=active, by=by)
-        changed += len(batch)
+        user_batch_set_active(batch=batch, active=active, by=by, announce=False)
+        changed.update(u.pk for u in batch)
         last = batch[-1].pk
-    return changed
+    # Once for the whole change: past a thousand users the caches are
+    # forgotten by pattern rather than key by key.
+    bulk_written.send(sender=User, user_ids=changed)
+    return len(changed)
 
 
 def _bulk_pending(users: QuerySet[User], *, active: bool, by) -> QuerySet[User]:

@@ -12,11 +12,9 @@ from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
-from camp.lists.bulk import bulk_params
-from camp.records.history import history_timeline
-from camp.lists.listviews import ListPageMixin
-from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 from camp.lists import listviews
+from camp.lists.bulk import bulk_params
+from camp.lists.listviews import ListPageMixin
 from camp.lists.paginator import EstimatedCountPaginator
 from camp.models import ListName
 from camp.records.history import history_timeline

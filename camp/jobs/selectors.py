@@ -1,7 +1,7 @@
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from camp.cache import get_or_load
+from camp.records.cache import get_or_load
 
 from .models import Job, JobFile, JobFileChunk, Notification
 

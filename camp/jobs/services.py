@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from camp.cache import invalidate
+from camp.records.cache import invalidate
 
 from .models import Job, JobFile, JobFileChunk, Notification
 from .registry import job_kind

@@ -7,7 +7,7 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import ProcessFormView
 
-from camp.mixins import StaffRequiredMixin
+from camp.records.mixins import StaffRequiredMixin
 
 from .selectors import job_file, job_file_chunks, job_list, notification_list
 from .services import job_cancel, notifications_mark_read

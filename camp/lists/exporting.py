@@ -18,9 +18,10 @@ from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from camp.jobs.registry import BatchResult, JobKind, register
+from camp.jobs.services import job_file_save
+
 from .columns import Column, Columns
-from .jobs.registry import BatchResult, JobKind, register
-from .jobs.services import job_file_save
 
 #: Rows fetched per round trip from PostgreSQL's server-side cursor.
 CHUNK_SIZE = 2000

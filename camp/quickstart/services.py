@@ -31,10 +31,11 @@ def describe_cache(cache: dict) -> str:
 
 
 def describe_services(databases: dict, caches: dict) -> str:
-    """One line saying which database and cache Camp uses."""
+    """One line saying which database and cache Camp uses, and who runs background jobs."""
     line = (
         f"Camp uses {describe_database(databases['default'])} "
-        f"and {describe_cache(caches['default'])}"
+        f"and {describe_cache(caches['default'])}, "
+        "with background jobs run by a worker started beside the server"
     )
     if "sqlite" in databases["default"]["ENGINE"]:
         line += "; DATABASE_URL and REDIS_URL in .env switch to PostgreSQL and Redis"

@@ -30,7 +30,6 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from camp.jobs.models import Job, JobFile
 from camp.records.mixins import StaffRequiredMixin
-from camp.jobs.models import Job
 from posts.models import Post
 from posts.tests.factories import PostFactory
 from users.models import User
@@ -153,6 +152,9 @@ ENTRY: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "jobs:list": EVERY_STAFF,
     "jobs:detail": EVERY_STAFF,
     "jobs:cancel": EVERY_STAFF,
+    "jobs:file": EVERY_STAFF,
+    "notifications:list": EVERY_STAFF,
+    "notifications:read": EVERY_STAFF,
 }
 
 # Apps whose rows a request may legitimately write without changing any record.

@@ -157,7 +157,8 @@ def test_notice_names_postgresql_and_redis_without_their_passwords():
     )
 
     assert line == (
-        "Camp uses PostgreSQL (camp on db.example:5433) and Redis (cache.example:6380/2)."
+        "Camp uses PostgreSQL (camp on db.example:5433) and Redis (cache.example:6380/2), "
+        "with background jobs run by a worker started beside the server."
     )
 
 

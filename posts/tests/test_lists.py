@@ -532,9 +532,9 @@ def test_xlsx_export_past_the_limit_is_written_by_a_job_and_downloaded(
 ):
     from openpyxl import load_workbook
 
-    from camp.lists import exporting, listviews
     from camp.jobs.models import Job
     from camp.jobs.services import job_run
+    from camp.lists import exporting, listviews
 
     monkeypatch.setattr(listviews, "XLSX_LIMIT", 4)
     monkeypatch.setattr(exporting, "XLSX_BATCH_ROWS", 2)
@@ -561,9 +561,9 @@ def test_xlsx_export_past_the_limit_is_written_by_a_job_and_downloaded(
 def test_job_files_are_deleted_after_their_retention(staff_client_with, mixed, monkeypatch):
     from datetime import timedelta
 
-    from camp.lists import listviews
     from camp.jobs.models import Job, JobFile, JobFileChunk
     from camp.jobs.services import job_files_prune, job_run
+    from camp.lists import listviews
 
     monkeypatch.setattr(listviews, "XLSX_LIMIT", 1)
     client = staff_client_with(VIEW)

@@ -5,9 +5,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from camp.bulk import IN_REQUEST_LIMIT
 from camp.jobs.models import Job
 from camp.jobs.tests.workers import finish, start_worker
+from camp.lists.bulk import IN_REQUEST_LIMIT
 from posts.models import Post
 
 pytestmark = pytest.mark.browser
