@@ -1,5 +1,6 @@
 # The commands the README names. `make run` serves Camp locally; `make test`
-# runs the whole suite against real PostgreSQL and Redis.
+# runs the whole suite against real PostgreSQL and Redis (private ones when
+# none answers).
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -8,6 +9,8 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/camp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 TEST_CACHE_KEY_PREFIX ?= camp-test
+TEST_SERVERS ?= auto
+SKIP_BROWSER ?=
 
 .PHONY: install install-dev setup run demo worker test lint format bench serve
 
@@ -79,9 +82,14 @@ bench: install
 		|| { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(PYTHON) bench/run.py
 
+# Uses PostgreSQL and Redis at the TEST_*_URLs above when they answer; otherwise
+# conftest.py starts private ones from the wheels (tests/services.py).
+# TEST_SERVERS=system|private insists on one or the other; SKIP_BROWSER=1
+# leaves out the browser tests (for a machine without Chromium; never in CI).
 test: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	CACHE_KEY_PREFIX=$(TEST_CACHE_KEY_PREFIX) SECRET_KEY=camp-test-only-secret-key DEBUG=false \
+	TEST_SERVERS=$(TEST_SERVERS) SKIP_BROWSER=$(SKIP_BROWSER) \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install-dev

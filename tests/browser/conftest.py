@@ -42,8 +42,8 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"Browser tests need Chromium at {CHROMIUM}: install Debian's package with "
-            "`apt-get install chromium` (.ci/run does this). Playwright's own browser "
-            "download is not used.",
+            "`apt-get install chromium` (.ci/run does this), or leave them out with "
+            "`make test SKIP_BROWSER=1`. Playwright's own browser download is not used.",
             pytrace=False,
         )
     # Playwright's sync API keeps an asyncio loop running in this thread, so
