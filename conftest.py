@@ -159,37 +159,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         )
 
 
-# How many browser tests SKIP_BROWSER left out.
-_LEFT_OUT = pytest.StashKey[int]()
-
-
-def _skip_browser() -> bool:
-    return os.environ.get("SKIP_BROWSER", "").lower() in {"1", "true", "yes"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`SKIP_BROWSER=1` leaves the browser tests out, for a machine without Chromium.
-
-    Said out loud at the end of the run, with the count; CI never sets it.
-    """
-    if not _skip_browser():
-        return
-    left_out = [item for item in items if item.get_closest_marker("browser")]
-    if left_out:
-        items[:] = [item for item in items if not item.get_closest_marker("browser")]
-        config.hook.pytest_deselected(items=left_out)
-    config.stash[_LEFT_OUT] = len(left_out)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if _LEFT_OUT in config.stash:
-        terminalreporter.write_line(
-            f"SKIP_BROWSER=1: left out {config.stash[_LEFT_OUT]} browser tests "
-            "(they need Chromium at /usr/bin/chromium: `apt-get install chromium`).",
-            yellow=True,
-        )
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():
     """Serve static files without a collectstatic manifest during tests."""

@@ -36,16 +36,47 @@ DESKTOP = {"width": 1280, "height": 800}
 
 expect.set_options(timeout=5_000)
 
+# How many browser tests SKIP_BROWSER left out, or fail for want of Chromium.
+_LEFT_OUT = pytest.StashKey[int]()
+_NO_CHROMIUM = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`SKIP_BROWSER=1` leaves the browser tests out, for a machine without Chromium.
+
+    The run says so at its end, with the count; CI never sets it. Without
+    Chromium and without SKIP_BROWSER the browser tests fail, and one line at
+    the end says how to install it.
+    """
+    browser_tests = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_tests:
+        return
+    if os.environ.get("SKIP_BROWSER", "").lower() in {"1", "true", "yes"}:
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.hook.pytest_deselected(items=browser_tests)
+        config.stash[_LEFT_OUT] = len(browser_tests)
+    elif not CHROMIUM.exists():
+        config.stash[_NO_CHROMIUM] = len(browser_tests)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _LEFT_OUT in config.stash:
+        terminalreporter.write_line(
+            f"SKIP_BROWSER=1: left out {config.stash[_LEFT_OUT]} browser tests.", yellow=True
+        )
+    if _NO_CHROMIUM in config.stash:
+        terminalreporter.write_line(
+            f"{config.stash[_NO_CHROMIUM]} browser tests need Chromium at {CHROMIUM}: install "
+            "Debian's package with `apt-get install chromium` (.ci/run does), or leave them "
+            "out with `make test SKIP_BROWSER=1`. Playwright's own browser download is not used.",
+            red=True,
+        )
+
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail(
-            f"Browser tests need Chromium at {CHROMIUM}: install Debian's package with "
-            "`apt-get install chromium` (.ci/run does this), or leave them out with "
-            "`make test SKIP_BROWSER=1`. Playwright's own browser download is not used.",
-            pytrace=False,
-        )
+        pytest.fail(f"Chromium is missing at {CHROMIUM}.", pytrace=False)
     # Playwright's sync API keeps an asyncio loop running in this thread, so
     # Django would refuse the tests' own ORM calls as "async-unsafe". They
     # never overlap with a page action, which is the case Django documents
