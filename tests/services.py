@@ -170,11 +170,10 @@ class Sandbox:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _run(command: list[str], what: str, log: Path | None = None) -> None:
+def _run(command: list[str], what: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
-        tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-        raise ServiceError(f"{what} failed:\n{result.stdout}{result.stderr}{tail}")
+        raise ServiceError(f"{what} failed:\n{result.stdout}{result.stderr}")
 
 
 class _Server:
