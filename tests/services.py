@@ -11,9 +11,9 @@ camp/tests/test_redis_down.py) use the same classes, so they need nothing from
 the system either.
 
 PostgreSQL refuses to run as root; as root (CI, containers) both servers run
-as `nobody` through `setpriv`, from copies of their binaries and bundled
-libraries in the temporary directory, since a virtual environment under
-/root is not readable by that user. Every server is started with a
+as `nobody` through `setpriv`, from copies (or hard links) of their binaries
+and bundled libraries in the temporary directory, since a virtual environment
+under /root is not readable by that user. Every server is started with a
 parent-death signal, so even a killed test run does not leave one running.
 
 This module imports the standard library only (no Django, no Camp): it runs
@@ -73,18 +73,31 @@ def _running_as_root() -> bool:
     return os.geteuid() == 0
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where the file is already readable by all (instant, no disk), else a copy."""
+    mode = os.stat(source).st_mode
+    if mode & stat.S_IROTH and (mode & stat.S_IXOTH or not mode & stat.S_IXUSR):
+        with contextlib.suppress(OSError):  # another file system, say
+            os.link(source, target)
+            return
+    shutil.copy2(source, target)
+
+
 def _make_readable(path: Path) -> None:
-    """Let any user read (and run) what was copied, whatever umask made the originals."""
+    """Let any user read (and run) what was copied, whatever umask made the originals.
+
+    Only bits are added, and only where missing, so a hard link's original
+    (readable by all already) is never changed.
+    """
     for directory, subdirectories, files in os.walk(path):
-        os.chmod(directory, 0o755)  # noqa: S103 (nobody must read the copy)
-        for name in subdirectories:
-            os.chmod(os.path.join(directory, name), 0o755)  # noqa: S103
-        for name in files:
+        for name in [".", *subdirectories, *files]:
             file = os.path.join(directory, name)
-            if os.path.islink(file):
+            if name != "." and os.path.islink(file):
                 continue
-            executable = os.stat(file).st_mode & stat.S_IXUSR
-            os.chmod(file, 0o755 if executable else 0o644)
+            mode = os.stat(file).st_mode
+            wanted = mode | 0o444 | (0o111 if mode & stat.S_IXUSR else 0)
+            if wanted != mode:
+                os.chmod(file, stat.S_IMODE(wanted))
 
 
 def _alive(pid: int) -> bool:
@@ -145,10 +158,10 @@ class Sandbox:
             return source
         target = self.root / name
         if source.is_dir():
-            shutil.copytree(source, target, symlinks=True)
+            shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+            _link_or_copy(str(source), str(target))
         _make_readable(self.root / Path(name).parts[0])
         return target
 
