@@ -67,7 +67,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _use_servers(config: pytest.Config) -> str:
+def _use_servers() -> str:
     """Point the settings at the servers this run uses; return the line that says which.
 
     Runs after Django's setup but before any connection or cache exists, so
@@ -140,7 +140,7 @@ def _use_servers(config: pytest.Config) -> str:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    line = _use_servers(config)
+    line = _use_servers()
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(line)
