@@ -87,6 +87,8 @@ def bench_env(*, database: str = BENCH_DB, **extra: str) -> dict[str, str]:
             "ENV_FILE": os.devnull,
             "DEBUG": "false",
             "SECRET_KEY": "camp-bench-only-secret-key",
+            # The bench logs in with a password alone.
+            "CAMP_REQUIRE_MFA": "false",
             "ALLOWED_HOSTS": HOST,
             "DATABASE_URL": f"{PG_SERVER}/{database}",
             "REDIS_URL": BENCH_REDIS,
@@ -439,7 +441,7 @@ def login(port: int) -> str:
     form = urllib.parse.urlencode(
         {
             "csrfmiddlewaretoken": match.group(1).decode(),
-            "username": BENCH_USER,
+            "login": BENCH_USER,
             "password": BENCH_PASSWORD,
         }
     )

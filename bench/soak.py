@@ -216,7 +216,7 @@ class SoakClient(threading.Thread):
         page = self.call("login", "GET", "/accounts/login/")
         if page is None or page.status != 200:
             raise RuntimeError(f"{self.username}: login page answered {page and page.status}")
-        form = {**self.csrf_form(page), "username": self.username, "password": SOAK_PASSWORD}
+        form = {**self.csrf_form(page), "login": self.username, "password": SOAK_PASSWORD}
         sent = self.call("login", "POST", "/accounts/login/", form)
         if sent is None or sent.status != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"{self.username}: login answered {sent and sent.status}")

@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "camp",
     "camp.audit",
     "camp.jobs",
@@ -99,7 +103,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Responses for a logged-in member: Cache-Control private, no-store.
     "camp.ops.middleware.PrivateResponseMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "camp.accounts.middleware.RequireMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
@@ -294,10 +300,15 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes): five failures for one username from one
 # address lock that pair out for 15 minutes, never for good; the lockout is
-# a 429 page. Admins see and clear lockouts under Axes in the admin.
+# a 429 page. Failed second-factor codes count as failures of the same pair
+# (camp.accounts.receivers), so the code step is throttled like the password
+# step. Admins see and clear lockouts under Axes in the admin.
 # https://django-axes.readthedocs.io/
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Members log in by username, which Django's backend checks; allauth's own
+    # would tell someone holding a deactivated member's password that the
+    # account exists.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
@@ -312,6 +323,49 @@ AXES_USERNAME_CALLABLE = "camp.ops.throttling.attempted_username"
 # login would come from the proxy's address and lock a username for everyone.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "camp.ops.throttling.client_address"
+
+# Accounts (django-allauth): the login, second factors, password reset, email
+# change and the sessions page. Members are created by staff, never by signing
+# up (camp.accounts.adapter). Axes is the lockout of record; allauth's own
+# rate limits stay on as a second, coarser net.
+# https://docs.allauth.org/en/latest/account/configuration.html
+# https://docs.allauth.org/en/latest/mfa/configuration.html
+ACCOUNT_ADAPTER = "camp.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# A changed address takes effect only once its owner follows the link mailed to it.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+# Logins last as long as the session does (two weeks), as before: no "remember me" box.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PRESERVE_USERNAME_CASING = True
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Camp] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
+# Re-authentication (password or second factor) stays good for five minutes.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# axes is the login throttle of record (in the database, per username and
+# address, seen and cleared in the admin); allauth's login limits, kept in the
+# cache, would keep refusing a member after an admin cleared their lockout.
+ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Camp"
+# Staff accounts are made by staff with an address they vouch for; making them
+# confirm it before they may protect their account would only delay that.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_FORMS = {"authenticate": "camp.accounts.forms.AuthenticateForm"}
+# Staff must set up a second factor before they work (camp.accounts.middleware).
+CAMP_REQUIRE_MFA = env.bool("CAMP_REQUIRE_MFA", default=not DEBUG)
+# The sessions page lists each session's address and client as of its login:
+# tracking every request would add two or three queries to every page.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Argon2 for new passwords; older hashes still verify and are upgraded to
 # Argon2 at the next login.
@@ -337,6 +391,17 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # a Redis outage logs nobody out and does not stop anyone logging in.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
+
+
+# Email
+# https://docs.djangoproject.com/en/5.2/topics/email/
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+# EMAIL_URL such as smtp+tls://user:password@mail.example.com:587; unset, mail
+# is printed to the console.
+
+globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Camp <camp@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 
 # Internationalization

@@ -1,7 +1,9 @@
+from allauth.account import views as account_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django.views.generic import RedirectView
 
 from .dashboard import views as dashboard_views
 from .ops import views as ops_views
@@ -12,18 +14,24 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics, name="metrics"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # allauth's login and logout under Camp's own names; the rest of the
+    # account pages (second factors, password reset, sessions) follow.
+    path("accounts/login/", account_views.login, name="login"),
+    # Logging out changes state, so it is a POST (a link could not do it).
+    path("accounts/logout/", require_POST(account_views.logout), name="logout"),
+    path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("users.urls")),
     path("posts/", include("posts.urls")),
     path("audit/", include("camp.audit.urls")),
     path("jobs/", include("camp.jobs.urls")),
     path("notifications/", include("camp.jobs.notification_urls")),
+    # One door: the admin's own login form would skip the second factor.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True),
+        name="admin_login",
+    ),
     path("admin/", admin.site.urls),
 ]
 

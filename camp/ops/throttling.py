@@ -18,9 +18,11 @@ def attempted_username(request: HttpRequest, credentials: dict | None) -> str | 
     a NUL character or a value longer than the column, which turned a silly
     login into a 500. No real username is that long, so cutting changes nothing.
     """
-    field = get_user_model().USERNAME_FIELD
-    source = credentials if credentials else getattr(request, "data", request.POST)
-    username = source.get(field)
+    if credentials:
+        username = credentials.get(get_user_model().USERNAME_FIELD)
+    else:
+        # Before the form is read: allauth's login form calls the field "login".
+        username = getattr(request, "data", request.POST).get("login")
     if username is None:
         return None
     return str(username).replace("\x00", "")[:MAX_LENGTH]

@@ -73,6 +73,55 @@ PUBLIC: dict[str, dict[tuple[str, str], set[int]]] = {
     },
 }
 
+#: The account pages before login (django-allauth's "entrance"): anyone may open
+#: them. A logged-in visitor is sent on (302), a made-up emailed link answers
+#: 404 or a "bad link" page, and a page that only shows something refuses POST (405).
+ENTRANCE_STATUSES = {
+    HTTPStatus.OK,
+    HTTPStatus.FOUND,
+    HTTPStatus.NOT_FOUND,
+    HTTPStatus.METHOD_NOT_ALLOWED,
+}
+ENTRANCE = (
+    "account_login",
+    "account_logout",
+    "account_inactive",
+    "account_signup",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "account_confirm_email",
+    "account_email_verification_sent",
+    "account_confirm_login_code",
+    "mfa_authenticate",
+)
+for _name in ENTRANCE:
+    PUBLIC[_name] = {("*", GET): ENTRANCE_STATUSES, ("*", POST): ENTRANCE_STATUSES}
+
+#: The pages where a member looks after their own account (password, email,
+#: second factors, sessions): any logged-in member, staff or not, may use them,
+#: since they touch nobody else's account; anonymous visitors go to the login.
+#: Those that need a fresh password or code first send the member there (302);
+#: one about a second factor the member has not set up answers 404.
+OWN_ACCOUNT = (
+    "account_reauthenticate",
+    "account_request_reauthentication_code",
+    "account_confirm_reauthentication_code",
+    "account_email",
+    "account_change_password",
+    "account_set_password",
+    "mfa_index",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "usersessions_list",
+)
+OWN_ACCOUNT_STATUSES = ENTRANCE_STATUSES
+
 ALLOWED_GET = {HTTPStatus.OK, HTTPStatus.FOUND, HTTPStatus.METHOD_NOT_ALLOWED}
 ALLOWED_POST = {
     HTTPStatus.OK,
@@ -158,7 +207,8 @@ ENTRY: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
 }
 
 # Apps whose rows a request may legitimately write without changing any record.
-UNWATCHED_APPS = {"sessions", "contenttypes", "axes"}
+# usersessions records each session's address, client and last activity.
+UNWATCHED_APPS = {"sessions", "contenttypes", "axes", "usersessions"}
 
 PASSWORD = "Matrix-intruder-password-1"
 
@@ -175,11 +225,15 @@ class Records:
 
 
 #: Which record's id fills a URL argument, by (URL name, argument) or (namespace, argument).
-KWARG_RECORDS: dict[tuple[str, str], Callable[[Records], int]] = {
+KWARG_RECORDS: dict[tuple[str, str], Callable[[Records], int | str]] = {
     ("users", "pk"): lambda r: r.user.pk,
     ("posts", "pk"): lambda r: r.post.pk,
     ("posts", "history_id"): lambda r: r.deletion.history_id,
     ("jobs", "pk"): lambda r: r.job.pk,
+    # The links allauth mails: a made-up one answers like a stale one.
+    ("account_confirm_email", "key"): lambda r: "not-a-key",
+    ("account_reset_password_from_key", "uidb36"): lambda r: "0",
+    ("account_reset_password_from_key", "key"): lambda r: "not-a-key",
 }
 
 #: Namespaces of records only their owner (and superusers) may see: 404 for everyone else.
@@ -207,7 +261,7 @@ class Endpoint:
             pytest.fail(f"{self.label} is an unnamed re_path(): give it a name to be tested.")
         return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match[1]]), self.route)
 
-    def _value(self, kwarg: str, records: Records) -> int:
+    def _value(self, kwarg: str, records: Records) -> int | str:
         for key in ((self.name, kwarg), (self.namespace, kwarg)):
             if key in KWARG_RECORDS:
                 return KWARG_RECORDS[key](records)
@@ -423,6 +477,12 @@ def test_access(endpoint: Endpoint, role: str, method: str, world: World, db):
         expected = public_statuses(endpoint.name, role, method)
         assert status in expected, f"{method} {url} as {role}: {status}, expected {expected}"
         refused = status == HTTPStatus.FORBIDDEN
+    elif endpoint.name in OWN_ACCOUNT:
+        if role == "anonymous":
+            assert_login_redirect(response, url)
+        else:
+            assert status in OWN_ACCOUNT_STATUSES, f"{method} {url} as {role}: {status}"
+        refused = role == "anonymous"
     else:
         if role == "anonymous":
             assert_login_redirect(response, url)
@@ -518,6 +578,7 @@ def test_the_matrix_sees_every_app():
         "audit:list",
         "audit:export_csv",
     } <= names
+    assert {"mfa_index", "account_reset_password", "usersessions_list"} <= names
     assert not any(endpoint.route.startswith(SKIPPED_ROUTES) for endpoint in ENDPOINTS)
 
 

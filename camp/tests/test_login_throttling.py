@@ -16,7 +16,7 @@ PASSWORD = "camp-test-password"
 
 def _fail(client, username, times):
     for _ in range(times):
-        response = client.post(reverse("login"), {"username": username, "password": "wrong"})
+        response = client.post(reverse("login"), {"login": username, "password": "wrong"})
     return response
 
 
@@ -34,7 +34,7 @@ def test_four_wrong_passwords_do_not_lock(client):
     user = StaffUserFactory()
     _fail(client, user.username, 4)
 
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
 
     assert response.status_code == HTTPStatus.FOUND
 
@@ -43,7 +43,7 @@ def test_the_right_password_is_refused_during_the_cool_off(client):
     user = StaffUserFactory()
     _fail(client, user.username, 5)
 
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
 
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "_auth_user_id" not in client.session
@@ -56,7 +56,7 @@ def test_the_right_password_works_after_the_cool_off(client):
         attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16)
     )
 
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
 
     assert response.status_code == HTTPStatus.FOUND
 
@@ -65,7 +65,7 @@ def test_the_lock_is_per_username_and_address(client):
     locked, other = StaffUserFactory(), StaffUserFactory()
     _fail(client, locked.username, 5)
 
-    response = client.post(reverse("login"), {"username": other.username, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": other.username, "password": PASSWORD})
 
     assert response.status_code == HTTPStatus.FOUND
 

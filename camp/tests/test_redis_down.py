@@ -94,7 +94,7 @@ def test_pages_sessions_and_logins_survive_redis_going_down(own_redis, cache_log
     newcomer = StaffUserFactory()
     fresh = Client()
     response = fresh.post(
-        reverse("login"), {"username": newcomer.username, "password": "camp-test-password"}
+        reverse("login"), {"login": newcomer.username, "password": "camp-test-password"}
     )
     assert response.status_code == HTTPStatus.FOUND
     assert fresh.get(reverse("home")).status_code == HTTPStatus.OK

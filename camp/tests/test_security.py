@@ -91,7 +91,7 @@ def test_the_session_key_changes_on_login(client):
     client.session.save()
     before = client.session.session_key
 
-    client.post(reverse("login"), {"username": user.username, "password": "camp-test-password"})
+    client.post(reverse("login"), {"login": user.username, "password": "camp-test-password"})
 
     assert client.session.session_key and client.session.session_key != before
 

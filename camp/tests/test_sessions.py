@@ -65,7 +65,7 @@ def test_logging_in_through_the_form_rotates_the_session_key(client):
     client.session.save()
     anonymous_key = client.cookies["sessionid"].value
 
-    client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
 
     assert client.cookies["sessionid"].value != anonymous_key
     assert client.session["_auth_user_id"] == str(user.pk)
@@ -77,7 +77,7 @@ def test_a_pbkdf2_hash_logs_in_through_the_form_and_is_upgraded_to_argon2(client
         password=make_password(PASSWORD, hasher="pbkdf2_sha256")
     )
 
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
 
     assert response.status_code == HTTPStatus.FOUND
     assert User.objects.get(pk=user.pk).password.startswith("argon2$")

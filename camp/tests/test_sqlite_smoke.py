@@ -147,7 +147,7 @@ def quick_start(tmp_path_factory) -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def logged_in(quick_start: Browser) -> Browser:
     page = quick_start.submit(
-        "/accounts/login/", {"username": USERNAME, "password": PASSWORD, "next": "/"}
+        "/accounts/login/", {"login": USERNAME, "password": PASSWORD, "next": "/"}
     )
     assert page.status == HTTPStatus.OK
     assert urllib.parse.urlsplit(page.url).path == "/"

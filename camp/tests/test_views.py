@@ -328,7 +328,7 @@ def member(db):
 
 
 def log_in(client, next_url=None, password=FACTORY_PASSWORD):
-    data = {"username": "hanako", "password": password}
+    data = {"login": "hanako", "password": password}
     if next_url is not None:
         data["next"] = next_url
     return client.post(LOGIN, data)
@@ -338,7 +338,7 @@ def test_login_page_shows_the_form(client):
     response = client.get(LOGIN)
 
     assert response.status_code == HTTPStatus.OK
-    assert b'name="username"' in response.content
+    assert b'name="login"' in response.content
     assert b'name="password"' in response.content
 
 

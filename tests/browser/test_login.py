@@ -30,5 +30,7 @@ def test_wrong_password_is_refused_with_a_message(page: Page, staff_member):
     field(page, "Password").fill("not-the-password")
     page.get_by_role("button", name="Log in", exact=True).click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The username and/or password you specified are not correct"
+    )
     expect(field(page, "Username")).to_have_value(staff_member.username)

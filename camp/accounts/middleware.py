@@ -1,0 +1,39 @@
+"""Staff set up a second factor before they work."""
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+#: Paths a staff member without a second factor may still use: setting one up
+#: (and everything else under accounts/, logout included), switching language,
+#: static files and the probes.
+EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/readyz", "/metrics")
+
+
+class RequireMFAMiddleware:
+    """Send staff who have no second factor to the page that sets one up.
+
+    On when CAMP_REQUIRE_MFA is: a stolen password alone must not open the
+    dashboard or the admin. Members who are not staff cannot use either, so
+    they are left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._must_set_up(request):
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_set_up(request: HttpRequest) -> bool:
+        if not settings.CAMP_REQUIRE_MFA:
+            return False
+        user = request.user
+        if not (user.is_authenticated and user.is_staff):
+            return False
+        if request.path_info.startswith(EXEMPT_PREFIXES):
+            return False
+        return not is_mfa_enabled(user)
