@@ -337,6 +337,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 # A changed address takes effect only once its owner follows the link mailed to it.
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_CHANGE_EMAIL = True
+# A reset asked for an address Camp does not know sends nothing: no mail to strangers.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGOUT_ON_GET = False
 # Logins last as long as the session does (two weeks), as before: no "remember me" box.
 ACCOUNT_SESSION_REMEMBER = True

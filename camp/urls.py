@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
 
+from . import views
+from .accounts import views as account_views_camp
 from .dashboard import views as dashboard_views
 from .ops import views as ops_views
 
@@ -19,6 +21,7 @@ urlpatterns = [
     path("accounts/login/", account_views.login, name="login"),
     # Logging out changes state, so it is a POST (a link could not do it).
     path("accounts/logout/", require_POST(account_views.logout), name="logout"),
+    path("accounts/email/", account_views_camp.EmailView.as_view(), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("users.urls")),
