@@ -10,6 +10,7 @@ ones. A missing service is never turned into skipped tests.
 
 import os
 import re
+import time
 import signal
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -199,17 +200,46 @@ def post(db):
     return PostFactory()
 
 
+def mark_reauthenticated(client: Client, user) -> None:
+    """Record in the client's session that `user` has just given their password again.
+
+    As after allauth's re-authentication page: the sensitive actions
+    (camp.accounts.mixins) go through for the next few minutes. Tests of those
+    actions log in without it.
+    """
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+@pytest.fixture
+def reauthenticate() -> Callable[[Client, object], None]:
+    return mark_reauthenticated
+
+
+@pytest.fixture
+def admin_client(admin_client: Client, admin_user) -> Client:
+    """pytest-django's superuser client, having just given the password again."""
+    mark_reauthenticated(admin_client, admin_user)
+    return admin_client
+
+
 @pytest.fixture
 def staff_client_with(db) -> Callable[..., Client]:
     """Return a function that logs a new staff member holding `perms` in to a new client.
 
     Permissions are "app_label.codename" strings; the member is `client.user`.
+    The member has just given the password again (`mark_reauthenticated`).
     """
 
     def make(*perms: str, **user_fields) -> Client:
         member = StaffUserFactory(permissions=perms, **user_fields)
         client = Client()
         client.force_login(member)
+        mark_reauthenticated(client, member)
         client.user = member
         return client
 

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from camp.accounts.mixins import require_recent_authentication
 from camp.lists.admin import CampModelAdmin
 
 from . import policies
@@ -102,6 +103,29 @@ class UserAdmin(CampModelAdmin, BaseUserAdmin):
         if not all(policies.can_delete_user(request.user, user) for user in queryset):
             raise PermissionDenied(policies.REFUSED)
         super().delete_queryset(request, queryset)
+
+    # Changing a member's flags, permissions or password, deleting members and
+    # the bulk actions (the CSV export among them) ask for the password again
+    # first (camp.accounts.mixins); looking does not.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            require_recent_authentication(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            require_recent_authentication(request)
+        return super().delete_view(request, object_id, extra_context)
+
+    def user_change_password(self, request, id, form_url=""):
+        if request.method == "POST":
+            require_recent_authentication(request)
+        return super().user_change_password(request, id, form_url)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "action" in request.POST:
+            require_recent_authentication(request)
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("recent posts"))
     def recent_posts(self, user: User) -> str:

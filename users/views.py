@@ -12,9 +12,13 @@ from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
+from camp import listviews
+from camp.accounts.mixins import ReauthenticationRequiredMixin, require_recent_authentication
+from camp.records.history import history_timeline
+from camp.lists.listviews import ListPageMixin
+from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 from camp.lists import listviews
 from camp.lists.bulk import bulk_params
-from camp.lists.listviews import ListPageMixin
 from camp.lists.paginator import EstimatedCountPaginator
 from camp.models import ListName
 from camp.records.history import history_timeline
@@ -97,6 +101,13 @@ class UserUpdateView(
     template_name = "users/user_form.html"
     context_object_name = "profile"
     success_message = _("User “%(username)s” was updated.")
+    #: Changing these decides who may work in Camp: re-authenticate first.
+    sensitive_fields = {"is_staff", "is_superuser", "groups", "user_permissions"}
+
+    def form_valid(self, form):
+        if self.sensitive_fields & set(form.changed_data):
+            require_recent_authentication(self.request)
+        return super().form_valid(form)
 
     def get_object(self, queryset=None):
         profile = super().get_object(queryset)
@@ -113,8 +124,9 @@ class UserUpdateView(
         return super().form_valid(form)
 
 
-class UserSetPasswordView(StaffRequiredMixin, FormView):
+class UserSetPasswordView(StaffRequiredMixin, ReauthenticationRequiredMixin, FormView):
     permission_required = "users.change_user"
+    reauthenticate_get = False
     form_class = UserSetPasswordForm
     template_name = "users/user_set_password.html"
 
@@ -165,8 +177,9 @@ class UserSetActiveView(StaffRequiredMixin, View):
         return HttpResponseRedirect(profile.get_absolute_url())
 
 
-class UserDeleteView(StaffRequiredMixin, DeleteView):
+class UserDeleteView(StaffRequiredMixin, ReauthenticationRequiredMixin, DeleteView):
     permission_required = "users.delete_user"
+    reauthenticate_get = False
     template_name = "users/user_confirm_delete.html"
     context_object_name = "profile"
     success_url = reverse_lazy("users:list")
@@ -224,6 +237,11 @@ class UserExportView(listviews.ExportView):
     list_name = ListName.USERS
     columns = USER_COLUMNS
     list_url = "users:list"
+
+    def get(self, request, *args, **kwargs):
+        # Every member's email address in one file: re-authenticate first.
+        require_recent_authentication(request)
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return user_list(params=self.request.GET).qs

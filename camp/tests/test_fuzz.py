@@ -258,10 +258,13 @@ def fast_hashing(settings):
 
 
 @pytest.fixture
-def superuser_client(fast_hashing) -> Client:
+def superuser_client(fast_hashing, reauthenticate, settings) -> Client:
     client = Client()
     client.user = StaffUserFactory(is_superuser=True, username="fuzz-admin")
     client.force_login(client.user)
+    # Having just given the password again, for as long as the examples take.
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 24 * 3600
+    reauthenticate(client, client.user)
     return client
 
 
