@@ -22,6 +22,11 @@ urlpatterns = [
     # Logging out changes state, so it is a POST (a link could not do it).
     path("accounts/logout/", require_POST(account_views.logout), name="logout"),
     path("accounts/email/", account_views_camp.EmailView.as_view(), name="account_email"),
+    path(
+        "accounts/sessions/<int:pk>/end/",
+        account_views_camp.UserSessionEndView.as_view(),
+        name="usersessions_end",
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("users.urls")),

@@ -119,6 +119,7 @@ OWN_ACCOUNT = (
     "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes",
     "usersessions_list",
+    "usersessions_end",
 )
 OWN_ACCOUNT_STATUSES = ENTRANCE_STATUSES
 
@@ -234,6 +235,8 @@ KWARG_RECORDS: dict[tuple[str, str], Callable[[Records], int | str]] = {
     ("account_confirm_email", "key"): lambda r: "not-a-key",
     ("account_reset_password_from_key", "uidb36"): lambda r: "0",
     ("account_reset_password_from_key", "key"): lambda r: "not-a-key",
+    # Someone else's session (the matrix's members hold none of their own): 404.
+    ("usersessions_end", "pk"): lambda r: 0,
 }
 
 #: Namespaces of records only their owner (and superusers) may see: 404 for everyone else.

@@ -76,6 +76,8 @@ def camp_urls(admin_user) -> list[str]:
         # The links allauth mails: a made-up one answers like a stale one.
         "key": "not-a-key",
         "uidb36": "0",
+        # A session that is not the admin's: 404, with the headers all the same.
+        "accounts": 0,
     }
 
     def fill(route: str) -> str:
