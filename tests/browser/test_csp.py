@@ -106,3 +106,22 @@ def test_admin_pages_break_no_content_security_policy(page, staff_member, record
 
     unexpected = [line for line in blocked if not any(k in line for k in KNOWN_ADMIN_BLOCKS)]
     assert not unexpected, "\n".join(unexpected)
+
+
+def test_account_pages_break_no_content_security_policy(page, staff_member):
+    blocked = _watch_csp(page)
+    page.goto("/accounts/password/reset/")
+    log_in(page, staff_member.username)
+
+    _visit(
+        page,
+        [
+            "/accounts/2fa/",
+            "/accounts/email/",
+            "/accounts/password/change/",
+            "/accounts/sessions/",
+            "/accounts/reauthenticate/",
+        ],
+    )
+
+    assert not blocked, "\n".join(blocked)
