@@ -10,8 +10,8 @@ ones. A missing service is never turned into skipped tests.
 
 import os
 import re
-import time
 import signal
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 

@@ -368,6 +368,8 @@ CAMP_REQUIRE_MFA = env.bool("CAMP_REQUIRE_MFA", default=not DEBUG)
 # The sessions page lists each session's address and client as of its login:
 # tracking every request would add two or three queries to every page.
 USERSESSIONS_TRACK_ACTIVITY = False
+# Ending sessions sends no signal; the adapter records it in the audit log.
+USERSESSIONS_ADAPTER = "camp.audit.usersessions.AuditUserSessionsAdapter"
 
 # Argon2 for new passwords; older hashes still verify and are upgraded to
 # Argon2 at the next login.

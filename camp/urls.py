@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
 
-from . import views
 from .accounts import views as account_views_camp
 from .dashboard import views as dashboard_views
 from .ops import views as ops_views

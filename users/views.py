@@ -12,13 +12,10 @@ from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
-from camp import listviews
 from camp.accounts.mixins import ReauthenticationRequiredMixin, require_recent_authentication
-from camp.records.history import history_timeline
-from camp.lists.listviews import ListPageMixin
-from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 from camp.lists import listviews
 from camp.lists.bulk import bulk_params
+from camp.lists.listviews import ListPageMixin
 from camp.lists.paginator import EstimatedCountPaginator
 from camp.models import ListName
 from camp.records.history import history_timeline
@@ -104,11 +101,6 @@ class UserUpdateView(
     #: Changing these decides who may work in Camp: re-authenticate first.
     sensitive_fields = {"is_staff", "is_superuser", "groups", "user_permissions"}
 
-    def form_valid(self, form):
-        if self.sensitive_fields & set(form.changed_data):
-            require_recent_authentication(self.request)
-        return super().form_valid(form)
-
     def get_object(self, queryset=None):
         profile = super().get_object(queryset)
         policies.check_edit(self.request.user, profile)
@@ -121,6 +113,8 @@ class UserUpdateView(
 
     def form_valid(self, form):
         policies.check_changes(self.request.user, self.object, form.changed_data)
+        if self.sensitive_fields & set(form.changed_data):
+            require_recent_authentication(self.request)
         return super().form_valid(form)
 
 

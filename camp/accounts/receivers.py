@@ -17,6 +17,7 @@ from django.http import HttpRequest
 def count_failed_code(sender, request: HttpRequest, user, **kwargs) -> None:
     user_login_failed.send(
         sender=__name__,
-        credentials={"username": user.get_username()},
+        # The step lets the audit log record the failure once, as a rejected code.
+        credentials={"username": user.get_username(), "step": "second_factor"},
         request=request,
     )

@@ -52,7 +52,14 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
         audit_record(event=Event.LOGOUT, request=request, actor=user, target=user)
 
 
+#: What a failure reported for the second-factor step carries in its credentials:
+#: that step's own signal records it (MFA_FAILED), so it is not a second event.
+SECOND_FACTOR_STEP = "second_factor"
+
+
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    if credentials.get("step") == SECOND_FACTOR_STEP:
+        return
     account = _known_user(credentials)
     audit_record(
         event=Event.LOGIN_FAILED,

@@ -30,6 +30,8 @@ RULES: dict[str, tuple[str, ...]] = {
         "camp.jobs",
     ),
     "camp.records": (*FOUNDATION_FORBIDS, "camp.lists", "camp.audit", "camp.jobs"),
+    # Logging in and looking after one's own account: below the lists.
+    "camp.accounts": (*FOUNDATION_FORBIDS, "camp.lists", "camp.jobs"),
     # Jobs run what the lists and apps register with them; they import neither.
     "camp.jobs": (*FOUNDATION_FORBIDS, "camp.lists", "camp.audit"),
     "camp.lists": (

@@ -7,7 +7,7 @@ from axes.models import AccessAttempt
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from camp.ops.throttling import MAX_LENGTH, attempted_username, client_address
+from camp.ops.throttling import attempted_username, client_address
 from users.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

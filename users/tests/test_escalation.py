@@ -16,6 +16,7 @@ from django.forms import CheckboxInput, MultiWidget
 from django.test import Client
 from django.urls import reverse
 
+from conftest import mark_reauthenticated
 from users.models import User
 
 from .factories import StaffUserFactory, UserFactory
@@ -58,9 +59,15 @@ def state() -> dict:
 
 
 def login(member) -> Client:
+    """Log `member` in, having just given their password again.
+
+    Re-authentication is its own gate (camp/tests/test_reauthentication.py);
+    here every refusal must come from the rules, so it is already passed.
+    """
     client = Client()
     client.force_login(member)
     client.user = member
+    mark_reauthenticated(client, member)
     return client
 
 

@@ -9,6 +9,7 @@ from allauth.account import signals as account_signals
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.dispatch import Signal
 from django.forms import CheckboxInput, MultiWidget
@@ -48,7 +49,7 @@ def assert_from_client(event: AuditEvent) -> None:
 
 def log_in(client, user, password=PASSWORD, **extra):
     return client.post(
-        reverse("login"), {"username": user.username, "password": password}, **FROM_CLIENT, **extra
+        reverse("login"), {"login": user.username, "password": password}, **FROM_CLIENT, **extra
     )
 
 
@@ -104,7 +105,7 @@ def test_failed_login_under_an_unknown_name_keeps_no_name(client):
     # Typed into the username box by mistake, it could be a password.
     typed = "Correct-Horse-Battery-7"
 
-    client.post(reverse("login"), {"username": typed, "password": "x"}, **FROM_CLIENT)
+    client.post(reverse("login"), {"login": typed, "password": "x"}, **FROM_CLIENT)
 
     event = only(Event.LOGIN_FAILED)
     assert (event.target_repr, event.details) == ("", {"known_account": False})
@@ -393,8 +394,10 @@ def test_saving_a_user_without_flag_changes_records_nothing():
 
 
 def request_from_client(user=None):
+    """A request as allauth's receivers expect one: a user and a session."""
     request = RequestFactory().post("/", **FROM_CLIENT)
     request.user = user
+    request.session = SessionStore()
     return request
 
 
