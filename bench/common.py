@@ -35,7 +35,7 @@ RESULTS = BENCH_DIR / "results"
 
 HOST = "127.0.0.1"
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres:postgres@127.0.0.1:5432")
-BENCH_DB = "camp_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "camp_bench")
 BENCH_REDIS = "redis://127.0.0.1:6379/7"
 BENCH_CACHE_PREFIX = "camp-bench"
 # The same account bench/connections.py uses, so the two scripts agree on it.
