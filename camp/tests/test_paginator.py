@@ -231,3 +231,43 @@ def test_admin_changelist_page_past_the_database_offset_is_a_bad_lookup(
     # The admin's answer to any bad parameter: back to the list, flagged.
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == f"{address}?e=1"
+
+
+def test_a_deep_offset_page_starts_at_the_key_of_its_first_row(monkeypatch):
+    from django.utils import timezone
+
+    from camp.lists.paginator import SeekPaginator
+
+    monkeypatch.setattr(SeekPaginator, "deep_offset", 3)
+    moment = timezone.now()
+    PostFactory.create_batch(4, created_at=moment)
+    PostFactory.create_batch(6)
+    every = list(Post.objects.values_list("pk", flat=True))
+
+    def page(number):
+        with CaptureQueriesContext(connection) as queries:
+            found = SeekPaginator(Post.objects.all(), 3, key=("created_at", "id")).page(number)
+        return [p.pk for p in found.object_list], queries
+
+    pages = [page(number) for number in (1, 2, 3, 4)]
+
+    assert [pk for rows, _ in pages for pk in rows] == every
+    # Pages 2 to 4 start past `deep_offset`: the rows come by key, one query.
+    (_, deep_queries) = pages[1]
+    page_sql = [q["sql"] for q in deep_queries if "SELECT" in q["sql"]][-1]
+    assert page_sql.count("OFFSET") == 1, page_sql
+    assert ") <= (SELECT" in page_sql, page_sql
+
+
+def test_a_deep_offset_page_keeps_the_query_count(django_assert_num_queries, monkeypatch):
+    from camp.lists.paginator import SeekPaginator
+
+    PostFactory.create_batch(6)
+    shallow = SeekPaginator(Post.objects.all(), 2, key=("created_at", "id"))
+    with CaptureQueriesContext(connection) as before:
+        list(shallow.page(2).object_list)
+
+    monkeypatch.setattr(SeekPaginator, "deep_offset", 1)
+    with django_assert_num_queries(len(before)):
+        deep = SeekPaginator(Post.objects.all(), 2, key=("created_at", "id")).page(2)
+        list(deep.object_list)
