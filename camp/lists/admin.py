@@ -34,6 +34,20 @@ class YearRangeDatesMixin:
     table never shows.
     """
 
+    def aggregate(self, *args, **kwargs):
+        """Answer a repeated aggregate of this very queryset from memory.
+
+        The date hierarchy asks for MIN/MAX of its field to pick its level,
+        then `datetimes()` below asks again: one query instead of two.
+        """
+        if args:
+            return super().aggregate(*args, **kwargs)
+        key = tuple(sorted((name, repr(value)) for name, value in kwargs.items()))
+        remembered = self.__dict__.setdefault("_camp_aggregates", {})
+        if key not in remembered:
+            remembered[key] = super().aggregate(**kwargs)
+        return dict(remembered[key])
+
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
         if kind != "year":
             return super().datetimes(field_name, kind, order, tzinfo)

@@ -242,6 +242,21 @@ def test_date_hierarchy_lists_years_without_scanning_every_row(admin_client):
         assert f"created_at__year={year}" in response.text
 
 
+def test_date_hierarchy_reads_the_date_range_once(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    PostFactory(created_at=timezone.now() - timedelta(days=800))
+    PostFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(CHANGELIST)
+
+    ranges = [q["sql"] for q in queries if "MIN(" in q["sql"].upper() and "created_at" in q["sql"]]
+    assert len(ranges) == 1, ranges
+
+
 def test_date_hierarchy_still_drills_into_a_year(admin_client):
     from django.utils import timezone
 
