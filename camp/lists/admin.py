@@ -4,10 +4,13 @@ import csv
 from datetime import datetime
 from functools import cache
 
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Min
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -117,6 +120,21 @@ class CampModelAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
     show_full_result_count = False
+
+    def action_checkbox(self, obj):
+        """The row's checkbox, as Django's widget renders it, without its template.
+
+        Rendering a CheckboxInput through the form renderer for each of 100
+        rows was about a third of the changelist's time.
+        """
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
     csv_fields: tuple[str, ...] = ()
 
     def export_as_csv(self, request, queryset):

@@ -266,3 +266,23 @@ def test_date_hierarchy_still_drills_into_a_year(admin_client):
 
     assert response.status_code == HTTPStatus.OK
     assert f"created_at__month={timezone.now().month}" in response.text
+
+
+def test_changelist_checkboxes_are_those_of_the_stock_widget(admin_client):
+    from django import forms
+    from django.contrib.admin import helpers
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    post = PostFactory(title="Tom & Jerry")
+    stock = forms.CheckboxInput(
+        {
+            "class": "action-select",
+            "aria-label": format_html(gettext("Select this object for an action - {}"), str(post)),
+        },
+        lambda value: False,
+    ).render(helpers.ACTION_CHECKBOX_NAME, str(post.pk))
+
+    response = admin_client.get(CHANGELIST)
+
+    assert stock in response.text
