@@ -1,10 +1,37 @@
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from camp.records.history import CampHistoricalRecords
+
+#: Whitespace, and what it becomes in posts_post_phrase_trgm (posts/migrations/0007).
+PHRASE_SPACES = "E' \\n\\r\\t'"
+PHRASE_LETTERS = "'ᚠᚠᚠᚠ'"
+
+
+class PhraseMatch(models.Expression):
+    """The post's title and content, whitespace mapped to a letter, contain `pattern`.
+
+    Exactly the expression of the posts_post_phrase_trgm index, so PostgreSQL
+    can use it; written per query so the table's alias is the query's own.
+    """
+
+    output_field = models.BooleanField()
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        text = f"upper({table}.title::text || ' ' || {table}.content::text)"
+        return (
+            f"translate({text}, {PHRASE_SPACES}, {PHRASE_LETTERS}) LIKE '%%' || "
+            f"translate(upper(%s), {PHRASE_SPACES}, {PHRASE_LETTERS}) || '%%'",
+            [self.pattern],
+        )
 
 
 class PostQuerySet(models.QuerySet):
@@ -14,7 +41,16 @@ class PostQuerySet(models.QuerySet):
         query = query.replace("\x00", "").strip()
         if not query:
             return self
-        return self.filter(models.Q(title__icontains=query) | models.Q(content__icontains=query))
+        matches = models.Q(title__icontains=query) | models.Q(content__icontains=query)
+        connection = connections[self.db]
+        if connection.vendor == "postgresql" and len(query.split()) > 1:
+            # A phrase: the trigram indexes cannot see word order, the phrase
+            # index can. Its condition only narrows the candidates (whatever
+            # holds the phrase in the title or the content holds it in their
+            # joined, translated text); `matches` still decides.
+            phrase = PhraseMatch(connection.ops.prep_for_like_query(query))
+            return self.filter(phrase, matches)
+        return self.filter(matches)
 
 
 class Post(models.Model):

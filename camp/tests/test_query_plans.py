@@ -250,3 +250,13 @@ def test_typed_deep_page_skips_rows_in_the_created_index_only(seeded):
 
     assert "Index Only Scan using posts_post_created_idx" in text, text
     assert len(rows) == 25
+
+
+def test_phrase_of_short_words_uses_the_phrase_index(seeded):
+    # Two-character words give the word trigram indexes nothing to look up;
+    # the phrase index has the trigrams across the space. (With a million
+    # posts the planner also takes it for "river coffee"; at this size it
+    # may prefer the word indexes, whose estimates do not grow with the table.)
+    text = plan(post_list(params={"q": "京都 温泉"}).qs[:25])
+
+    assert "posts_post_phrase_trgm" in text, text

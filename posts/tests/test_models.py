@@ -38,3 +38,29 @@ def test_get_absolute_url_points_at_the_dashboard_detail():
 
 def test_default_status_is_draft():
     assert Post().status == Post.Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("title", "content", "found"),
+    [
+        ("River coffee notes", "", True),
+        ("", "By the river coffee tastes better", True),
+        ("The driver coffees", "", True),  # inside words, as icontains
+        ("river\tcoffee", "", False),  # a tab is not the space asked for
+        ("coffee by the river", "", False),
+        ("river", "coffee", False),  # across title and content
+        ("river  coffee", "", False),
+    ],
+)
+def test_phrase_search_matches_what_icontains_matches(title, content, found):
+    post = PostFactory(title=title, content=content)
+    PostFactory(title="unrelated", content="nothing here")
+
+    assert list(Post.objects.search("river coffee")) == ([post] if found else [])
+
+
+def test_phrase_search_escapes_like_wildcards():
+    post = PostFactory(title="100% sure_thing", content="")
+    PostFactory(title="100 percent sureXthing", content="")
+
+    assert list(Post.objects.search("100% sure_thing")) == [post]
