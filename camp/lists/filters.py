@@ -15,7 +15,6 @@ from django import forms
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 #: Parameters that locate a page of a list rather than describe the list.
@@ -54,6 +53,7 @@ class Chip:
     label: str
     value: str
     url: str
+    key: str = ""
 
 
 def _without(params: QueryDict, key: str, value: str) -> str:
@@ -93,11 +93,32 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
         return [(name, raw, str(labels[raw])) for raw in data.getlist(name) if raw in chosen]
 
 
+class TriStateSelect(forms.Select):
+    """Any, yes or no, in one control, reading the repeated `?name=` of older links.
+
+    Both values given (`?name=true&name=false`, as saved views may hold) mean
+    "any", as they always did; the control then shows "Any".
+    """
+
+    def optgroups(self, name, value, attrs=None):
+        # The field hands its own yes/no choices to the widget: "Any" leads them.
+        self.choices = [("", _("Any")), *(c for c in self.choices if c[0] != "")]
+        return super().optgroups(name, value, attrs)
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def format_value(self, value):
+        chosen = {v for v in (value or []) if v in ("true", "false")}
+        return list(chosen) if len(chosen) == 1 else [""]
+
+
 class BooleanChoicesFilter(MultipleChoiceFilter):
-    """Yes, no, or both, as `?name=true&name=false`."""
+    """Yes, no, or either, as `?name=true` or `?name=false` (both: either)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", (("true", _("Yes")), ("false", _("No"))))
+        kwargs.setdefault("widget", TriStateSelect)
         super().__init__(*args, **kwargs)
 
     def get_filter_predicate(self, v):
@@ -105,21 +126,16 @@ class BooleanChoicesFilter(MultipleChoiceFilter):
 
 
 class MultipleTextInput(forms.TextInput):
-    """One empty text box to add a value, the values already chosen kept as hidden inputs."""
+    """One text box holding the chosen values, separated by commas, to edit in place."""
 
     def value_from_datadict(self, data, files, name):
         return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
 
     def format_value(self, value):
-        return None
-
-    def render(self, name, value, attrs=None, renderer=None):
-        kept = format_html_join(
-            "",
-            '<input type="hidden" name="{}" value="{}">',
-            ((name, v) for v in (value or []) if isinstance(v, str) and v.strip()),
-        )
-        return format_html("{}{}", kept, super().render(name, None, attrs, renderer))
+        if isinstance(value, str):
+            value = [value]
+        values = [v.strip() for v in (value or []) if isinstance(v, str) and v.strip()]
+        return ", ".join(values) or None
 
 
 class MultipleTextField(forms.Field):
@@ -242,5 +258,5 @@ class SearchFilterSet(django_filters.FilterSet):
             if not hasattr(filter_, "chip_values") or value in (None, "", [], ()):
                 continue
             for key, raw, shown in filter_.chip_values(name, value, self.data):
-                chips.append(Chip(str(filter_.label), shown, _without(self.data, key, raw)))
+                chips.append(Chip(str(filter_.label), shown, _without(self.data, key, raw), key))
         return chips

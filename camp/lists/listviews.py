@@ -35,6 +35,7 @@ from .exporting import (
 from .filters import list_href, list_query
 from .forms import ImportUploadForm, SavedViewForm
 from .importing import ImportFileError, ImportResult, read_upload
+from .preferences import DENSITIES, PER_PAGE_CHOICES, ListPreferences, list_preferences
 from .selectors import (
     pending_import,
     saved_view_owned,
@@ -87,15 +88,29 @@ class ListPageMixin:
         return None
 
     @cached_property
+    def preferences(self) -> ListPreferences:
+        return list_preferences(self.request, self.list_name)
+
+    def get_paginate_by(self, queryset) -> int:
+        return self.preferences.per_page
+
+    @cached_property
     def saved_views(self) -> list:
         """The saved views this member may open, read once per request."""
         return saved_views(user=self.request.user, list_name=self.list_name)
 
     def get_context_data(self, **kwargs):
         params, user = self.request.GET, self.request.user
+        chips = self.filterset.chips()
         return super().get_context_data(
             filterset=self.filterset,
-            chips=self.filterset.chips(),
+            chips=chips,
+            # The search box stays in view; the panel counts the other filters in use.
+            panel_filter_count=sum(1 for chip in chips if chip.key != "q"),
+            list_name=self.list_name,
+            list_prefs=self.preferences,
+            per_page_choices=PER_PAGE_CHOICES,
+            densities=DENSITIES,
             shown=[column.key for column in self.columns.shown(params)],
             columns_form=self.columns.form(params),
             list_query=list_query(params),

@@ -88,10 +88,21 @@ def test_unknown_active_value_is_dropped_and_the_known_one_kept(viewer, people):
     assert usernames(response) == ["gone-plain", "gone-staff"]
 
 
-def test_active_filter_renders_checkboxes(viewer):
-    content = viewer.get(LIST).content.decode()
+def test_active_filter_is_one_any_yes_no_choice(viewer):
+    response = viewer.get(LIST, {"is_active": "false"})
 
-    assert 'type="checkbox" name="is_active" value="true"' in content
+    box = str(response.context["filterset"].form["is_active"])
+    assert box.startswith('<select name="is_active"')
+    assert '<option value="false" selected>No</option>' in box
+    assert '<option value="">Any</option>' in box
+
+
+def test_active_yes_and_no_together_show_as_any(viewer):
+    response = viewer.get(LIST, {"is_active": ["true", "false"]})
+
+    assert '<option value="" selected>Any</option>' in str(
+        response.context["filterset"].form["is_active"]
+    )
 
 
 def test_chips_name_the_chosen_flags(viewer, people):
