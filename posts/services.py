@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from camp.lists.bulk import BulkAction
 from camp.lists.importing import KEEP, Importer, ImportResult, RowError
+from camp.records.locking import VersionConflict
 from camp.records.signals import bulk_written
 
 from .forms import PostImportForm
@@ -28,6 +29,28 @@ def post_set_status(*, posts: QuerySet[Post], status: str) -> int:
         post.save(update_fields=["status", "updated_at", "version"])
         changed += 1
     return changed
+
+
+#: The statuses a post page offers as one-click buttons.
+QUICK_STATUSES = (Post.Status.PUBLISHED, Post.Status.ARCHIVED, Post.Status.DRAFT)
+
+
+@transaction.atomic
+def post_quick_set_status(*, post_id: int, status: str, expected_version: int | None) -> Post:
+    """Move one post to `status` from its page, refusing a page older than the post.
+
+    Raises VersionConflict if the post changed since the page showing
+    `expected_version` was loaded, and Post.DoesNotExist if it is gone. The
+    save records the change in the post's history.
+    """
+    post = Post.objects.select_for_update().get(pk=post_id)
+    if expected_version is not None and post.version != expected_version:
+        raise VersionConflict(post)
+    if post.status != status:
+        post.status = status
+        post.version += 1
+        post.save(update_fields=["status", "updated_at", "version"])
+    return post
 
 
 def _batches(posts: QuerySet[Post]):

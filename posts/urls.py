@@ -18,5 +18,6 @@ urlpatterns = [
     path("deleted/<int:history_id>/restore/", views.PostRestoreView.as_view(), name="restore"),
     path("<int:pk>/", views.PostDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.PostUpdateView.as_view(), name="update"),
+    path("<int:pk>/status/", views.PostSetStatusView.as_view(), name="set_status"),
     path("<int:pk>/delete/", views.PostDeleteView.as_view(), name="delete"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -12,13 +13,21 @@ from camp.lists.listviews import ListPageMixin
 from camp.lists.paginator import SeekPaginator
 from camp.models import ListName
 from camp.records.history import history_timeline
+from camp.records.locking import STALE_MESSAGE, BadVersion, VersionConflict, posted_version
 from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 
 from .filters import POST_COLUMNS
 from .forms import PostForm
 from .models import Post
 from .selectors import deleted_posts, post_bulk_targets, post_detail_queryset, post_list
-from .services import POST_BULK_ACTIONS, RestoreError, post_import, post_restore
+from .services import (
+    POST_BULK_ACTIONS,
+    QUICK_STATUSES,
+    RestoreError,
+    post_import,
+    post_quick_set_status,
+    post_restore,
+)
 
 
 class PostListView(StaffRequiredMixin, ListPageMixin, ListView):
@@ -53,6 +62,34 @@ class PostDetailView(StaffRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(history=history_timeline(Post, self.object.pk), **kwargs)
+
+
+class PostSetStatusView(StaffRequiredMixin, View):
+    """Publish, archive or return to draft one post with a single click on its page."""
+
+    permission_required = "posts.change_post"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        post = get_object_or_404(Post, pk=pk)
+        status = request.POST.get("status", "")
+        if status not in QUICK_STATUSES:
+            return HttpResponseBadRequest(_("That form was broken: reload the page."))
+        try:
+            post = post_quick_set_status(
+                post_id=post.pk, status=status, expected_version=posted_version(request.POST)
+            )
+        except BadVersion:
+            return HttpResponseBadRequest(_("That form was broken: reload the page."))
+        except VersionConflict:
+            messages.error(request, STALE_MESSAGE)
+            return HttpResponseRedirect(post.get_absolute_url())
+        messages.success(
+            request,
+            _("Post “%(title)s” is now %(status)s.")
+            % {"title": post.title, "status": post.get_status_display().lower()},
+        )
+        return HttpResponseRedirect(post.get_absolute_url())
 
 
 class PostCreateView(StaffRequiredMixin, SuccessMessageMixin, CreateView):

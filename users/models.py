@@ -29,6 +29,25 @@ class UserQuerySet(models.QuerySet):
         """
         return self
 
+    def with_status_counts(self) -> "UserQuerySet":
+        """Annotate `posts_<status>` for each post status, counted as `with_post_count` does.
+
+        Each is a subquery on the (author, status) rows of one user, so the
+        counts come with the user row, in the same query.
+        """
+        posts = self.model._meta.get_field("posts").related_model
+        annotations = {}
+        for status, _label in posts._meta.get_field("status").choices:
+            count = (
+                posts.objects.filter(author=models.OuterRef("pk"), status=status)
+                .order_by()
+                .values("author")
+                .annotate(count=models.Count("pk"))
+                .values("count")
+            )
+            annotations[f"posts_{status}"] = Coalesce(models.Subquery(count), 0)
+        return self.annotate(**annotations)
+
 
 class CampUserManager(UserManager.from_queryset(UserQuerySet)):
     """Normalize email addresses so case never creates a second account."""

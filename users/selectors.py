@@ -67,7 +67,7 @@ def user_recent_posts(*, user: User, limit: int = 10) -> list:
 
 
 #: Bump when the shape of a cached user summary changes: old entries are then never read.
-USER_SUMMARY_VERSION = 1
+USER_SUMMARY_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ class UserSummary:
     date_joined: datetime
     last_login: datetime | None
     post_count: int
+    version: int = 0
+    #: (status, label, count) for each post status, in the statuses' order.
+    status_counts: tuple = ()
 
     @classmethod
     def from_cache(cls, row: dict) -> "UserSummary":
@@ -92,6 +95,11 @@ class UserSummary:
         for name in ("date_joined", "last_login"):
             if isinstance(values[name], str):
                 values[name] = datetime.fromisoformat(values[name])
+        labels = dict(_post_statuses())
+        values["status_counts"] = tuple(
+            (status, labels.get(status, status), count)
+            for status, count in values.get("status_counts") or ()
+        )
         return cls(**values)
 
     @property
@@ -106,15 +114,26 @@ def user_summary_key(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def _post_statuses() -> list[tuple[str, str]]:
+    return list(_posts().model._meta.get_field("status").choices)
+
+
 def _load_user_summary(user_id: int) -> dict | None:
+    statuses = [status for status, _label in _post_statuses()]
     row = (
         User.objects.with_post_count()
+        .with_status_counts()
         .filter(pk=user_id)
-        .values(*(f.name for f in fields(UserSummary)))
+        .values(
+            *(f.name for f in fields(UserSummary) if f.name != "status_counts"),
+            *(f"posts_{status}" for status in statuses),
+        )
         .first()
     )
     if row is None:
         return None
+    # Labels are looked up when read, in the reader's language.
+    row["status_counts"] = [[status, row.pop(f"posts_{status}")] for status in statuses]
     # Plain, serializer-neutral data: no model instances, datetimes as text.
     for name in ("date_joined", "last_login"):
         row[name] = row[name].isoformat() if row[name] else None

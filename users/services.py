@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from camp.lists.bulk import BulkAction
 from camp.lists.importing import KEEP, Importer, ImportResult, RowError
+from camp.records.locking import VersionConflict
 from camp.records.signals import bulk_written
 
 from . import policies
@@ -17,15 +18,19 @@ BATCH_SIZE = 1000
 
 
 @transaction.atomic
-def user_set_active(*, user: User, active: bool, by) -> User:
+def user_set_active(*, user: User, active: bool, by, expected_version: int | None = None) -> User:
     """Activate or deactivate `user`; a deactivated user can no longer log in.
 
     Raises PermissionDenied if `by`, the member acting, may not: a superuser
-    is only changed by a superuser, and nobody changes their own flag.
+    is only changed by a superuser, and nobody changes their own flag. With
+    `expected_version` (a button on a page showing that version), raises
+    VersionConflict if the user changed since, so nobody acts on a stale page.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     if not policies.can_set_active(by, user):
         raise PermissionDenied(policies.REFUSED)
+    if expected_version is not None and user.version != expected_version:
+        raise VersionConflict(user)
     user.is_active = active
     user.version += 1
     user.save(update_fields=["is_active", "version"])

@@ -3,7 +3,13 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
@@ -19,6 +25,7 @@ from camp.lists.listviews import ListPageMixin
 from camp.lists.paginator import EstimatedCountPaginator
 from camp.models import ListName
 from camp.records.history import history_timeline
+from camp.records.locking import STALE_MESSAGE, BadVersion, VersionConflict, posted_version
 from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, VersionConflictMixin
 
 from . import policies
@@ -67,8 +74,14 @@ class UserDetailView(StaffRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         paginator = Paginator(user_posts(user_id=self.object.id), self.paginate_by)
         page_obj = paginator.get_page(self.request.GET.get("page"))
+        actor, profile = self.request.user, self.object
         return super().get_context_data(
-            page_obj=page_obj, history=history_timeline(User, self.object.id), **kwargs
+            page_obj=page_obj,
+            history=history_timeline(User, self.object.id),
+            can_edit=policies.can_edit_user(actor, profile),
+            can_set_active=policies.can_set_active(actor, profile),
+            can_delete=policies.can_delete_user(actor, profile),
+            **kwargs,
         )
 
 
@@ -160,9 +173,19 @@ class UserSetActiveView(StaffRequiredMixin, View):
     active = True
 
     def post(self, request, pk):
-        profile = user_set_active(
-            user=get_object_or_404(User, pk=pk), active=self.active, by=request.user
-        )
+        target = get_object_or_404(User, pk=pk)
+        try:
+            profile = user_set_active(
+                user=target,
+                active=self.active,
+                by=request.user,
+                expected_version=posted_version(request.POST),
+            )
+        except BadVersion:
+            return HttpResponseBadRequest(_("That form was broken: reload the page."))
+        except VersionConflict:
+            messages.error(request, STALE_MESSAGE)
+            return HttpResponseRedirect(target.get_absolute_url())
         if self.active:
             text = _("User “%(username)s” was activated.")
         else:

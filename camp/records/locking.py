@@ -117,3 +117,28 @@ def save_versioned(instance: models.Model, *, expected: int | None) -> models.Mo
     instance.version = current + 1
     instance.save()
     return instance
+
+
+class BadVersion(ValueError):
+    """A posted version that is not a whole number: a tampered or broken form."""
+
+
+def posted_version(data) -> int | None:
+    """The `version` a one-click form carries: None if absent, BadVersion if not a number."""
+    raw = data.get("version", "")
+    if raw == "":
+        return None
+    try:
+        version = int(raw)
+    except (TypeError, ValueError):
+        raise BadVersion(raw) from None
+    if version < 0:
+        raise BadVersion(raw)
+    return version
+
+
+#: Shown when a one-click action meets a record changed since its page was loaded.
+STALE_MESSAGE = _(
+    "Someone changed this record after you opened it, so nothing was done. "
+    "Here it is as it is now: check it and try again."
+)
