@@ -15,6 +15,14 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """A line of the scale: its value and its height in the drawing."""
+
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
 class BarChart:
     bars: list[Bar]
     width: int
@@ -22,6 +30,7 @@ class BarChart:
     maximum: int
     total: int
     baseline: float
+    ticks: tuple = ()
 
 
 def bar_chart(
@@ -44,6 +53,12 @@ def bar_chart(
                 height=round(bar_height, 2),
             )
         )
+    # The scale: nought, the middle (when it is a whole number) and the top.
+    values = sorted({0, maximum // 2 if maximum % 2 == 0 else 0, maximum}, reverse=True)
+    ticks = tuple(
+        Tick(value=value, y=round(height - (value / maximum * usable if maximum else 0), 2))
+        for value in values
+    )
     return BarChart(
         bars=bars,
         width=width,
@@ -51,4 +66,5 @@ def bar_chart(
         maximum=maximum,
         total=sum(p.count for p in points),
         baseline=height,
+        ticks=ticks,
     )

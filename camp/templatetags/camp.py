@@ -1,6 +1,9 @@
+import re
+
 from django import template
 from django.http import QueryDict
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -64,3 +67,24 @@ def hidden_params(context, *, keep: str = "", drop: str = "") -> str:
         if value.strip()
     ]
     return format_html_join("", '<input type="hidden" name="{}" value="{}">', inputs)
+
+
+@register.filter
+def highlight(text, query) -> str:
+    """Mark each word of `query` found in `text` with <mark>, everything escaped.
+
+    The text is cut at the matches and each piece escaped on its own, so
+    neither the text nor the query can inject markup; case is ignored.
+    """
+    text = "" if text is None else str(text)
+    words = sorted({w for w in str(query or "").split() if w}, key=len, reverse=True)
+    if not words or not text:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[last : match.start()]))
+        pieces.append(format_html("<mark>{}</mark>", match.group()))
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308  (every piece escaped above)

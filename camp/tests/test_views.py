@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 import camp.urls
+from camp.templatetags.camp import highlight
 from posts.models import Post
 from posts.tests.factories import ArchivedPostFactory, DraftPostFactory, PostFactory
 from users.tests.factories import StaffUserFactory, UserFactory
@@ -85,7 +86,7 @@ def test_home_chart_counts_the_last_30_days(staff_client_with):
     PostFactory(created_at=now - timedelta(days=3))
     PostFactory(created_at=now - timedelta(days=45))
 
-    response = staff_client_with().get(HOME)
+    response = staff_client_with("posts.view_post").get(HOME)
 
     chart = response.context["chart"]
     assert len(chart.bars) == 30
@@ -112,14 +113,17 @@ def test_home_counts_link_to_filtered_lists_for_viewers(staff_client_with):
     assert f'href="{reverse("users:list")}?is_active=true"' in content
 
 
-def test_staff_without_permissions_sees_home_without_links(staff_client_with):
+def test_staff_without_permissions_sees_nothing_they_cannot_open(staff_client_with):
     post = PostFactory()
 
     response = staff_client_with().get(HOME)
 
     assert response.status_code == HTTPStatus.OK
     content = response.content.decode()
-    assert post.title in content
+    assert post.title not in content
+    assert post.author.username not in content
+    assert "<svg" not in content.split("<main")[1]
+    assert "no permission to view users or posts" in content
     assert post.get_absolute_url() not in content
     assert post.author.get_absolute_url() not in content
     assert reverse("posts:list") not in content
@@ -147,9 +151,57 @@ def test_home_reflects_a_new_post_at_once(staff_client_with):
 
 
 def test_home_without_data_says_so(staff_client_with):
-    response = staff_client_with().get(HOME)
+    response = staff_client_with("posts.view_post").get(HOME)
 
     assert b"No posts yet." in response.content
+
+
+def test_post_viewer_sees_post_cards_and_chart_but_no_users(staff_client_with):
+    author = UserFactory(username="hidden-author", name="Hidden Name")
+    PostFactory(title="Visible title", author=author)
+
+    response = staff_client_with("posts.view_post").get(HOME)
+
+    content = response.content.decode()
+    assert [card.label for card in response.context["cards"]] == [
+        "Posts",
+        "Published",
+        "Drafts",
+        "Archived",
+    ]
+    assert "Visible title" in content
+    assert "Hidden Name" not in content
+    assert "Newest users" not in content
+    assert reverse("users:list") not in content
+    assert 'class="stat-grid cards-4"' in content
+
+
+def test_user_viewer_sees_user_cards_but_no_posts(staff_client_with):
+    PostFactory(title="Secret title")
+
+    response = staff_client_with("users.view_user").get(HOME)
+
+    content = response.content.decode()
+    assert len(response.context["cards"]) == 3
+    assert "Secret title" not in content
+    assert response.context["chart"] is None
+
+
+def test_home_cards_fit_seven_in_two_rows_and_show_thousands(staff_client_with):
+    response = staff_client_with(*BOTH_VIEWS).get(HOME)
+
+    assert 'class="stat-grid cards-7"' in response.content.decode()
+
+
+def test_home_chart_has_a_scale_and_a_table_of_values(staff_client_with):
+    PostFactory.create_batch(4, created_at=timezone.now())
+
+    content = staff_client_with("posts.view_post").get(HOME).content.decode()
+
+    assert '<ul class="chart-scale" aria-hidden="true">' in content
+    assert "<li>4</li>" in content and "<li>2</li>" in content and "<li>0</li>" in content
+    assert "The numbers by day" in content
+    assert '<td class="number">4</td>' in content
 
 
 def test_home_queries_do_not_grow_with_rows(staff_client_with, count_queries):
@@ -199,7 +251,7 @@ def test_search_finds_japanese_text(staff_client_with):
 
     assert [u.username for u in response.context["users"]] == ["hanako"]
     assert [p.title for p in response.context["posts"]] == ["花子の日記"]
-    assert "山田 花子" in response.content.decode()
+    assert "山田 <mark>花子</mark>" in response.content.decode()
 
 
 def test_search_matches_post_content(staff_client_with):
@@ -275,6 +327,39 @@ def test_search_escapes_what_it_shows(staff_client_with):
     assert SCRIPT.encode() not in response.content
     # Users: username and name; posts: title; and the query in the heading.
     assert response.content.count(ESCAPED_SCRIPT.encode()) >= 4
+
+
+def test_search_highlights_matching_words_ignoring_case(staff_client_with):
+    PostFactory(title="Hanako's summer trip", author=UserFactory(username="taro"))
+
+    content = staff_client_with(*BOTH_VIEWS).get(SEARCH, {"q": "SUMMER trip"}).content.decode()
+
+    assert "Hanako&#x27;s <mark>summer</mark> <mark>trip</mark>" in content
+
+
+def test_search_highlight_escapes_text_and_query(staff_client_with):
+    PostFactory(title="<b>bold</b> tea", content="", author=UserFactory(username="taro"))
+
+    content = staff_client_with(*BOTH_VIEWS).get(SEARCH, {"q": "<b>bold</b> tea"}).content.decode()
+
+    assert "<mark>&lt;b&gt;bold&lt;/b&gt;</mark> <mark>tea</mark>" in content
+    assert "<b>bold" not in content
+
+
+def test_search_sections_count_and_empty_one_folds_after(staff_client_with):
+    PostFactory.create_batch(11, title="kayak", author=UserFactory(username="taro"))
+
+    response = staff_client_with(*BOTH_VIEWS).get(SEARCH, {"q": "kayak"})
+
+    sections = response.context["sections"]
+    assert [(s.key, len(s.items), s.more) for s in sections] == [
+        ("posts", 10, True),
+        ("users", 0, False),
+    ]
+    content = response.content.decode()
+    assert '<span class="count">10+</span>' in content
+    assert '<p class="search-empty" id="search-users-heading">' in content
+    assert content.index("search-posts-heading") < content.index("search-users-heading")
 
 
 def test_search_queries_do_not_grow_with_rows(staff_client_with, count_queries):
@@ -466,3 +551,22 @@ def test_server_error_shows_the_500_page(staff_client_with, caplog):
     assert b"Something went wrong" in response.content
     assert b"A bug in a view" not in response.content
     assert any(record.exc_info for record in caplog.records)
+
+
+# Highlighting ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "shown"),
+    [
+        ("Tea and TEA", "tea", "<mark>Tea</mark> and <mark>TEA</mark>"),
+        ("a<b>c", "<b>", "a<mark>&lt;b&gt;</mark>c"),
+        ("<i>x</i>", "nothing", "&lt;i&gt;x&lt;/i&gt;"),
+        ("x & y", "&", "x <mark>&amp;</mark> y"),
+        ("plain", "", "plain"),
+        ("a.b", ".", "a<mark>.</mark>b"),
+        ("週末のハイキング", "ハイキング 週末", "<mark>週末</mark>の<mark>ハイキング</mark>"),
+    ],
+)
+def test_highlight_marks_words_and_escapes_the_rest(text, query, shown):
+    assert highlight(text, query) == shown

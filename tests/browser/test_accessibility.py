@@ -26,6 +26,8 @@ def test_every_page_type_has_no_serious_accessibility_violations(
     check("login")
     log_in(page, staff_member.username)
     check("dashboard")
+    # The posts list with its filter panel open, as a member who left it so.
+    page.context.add_cookies([{"name": "camp-filters-posts", "value": "open", "url": page.url}])
 
     hanako, summer_camp = records["hanako"], records["summer_camp"]
     pages = [
@@ -35,6 +37,8 @@ def test_every_page_type_has_no_serious_accessibility_violations(
         ("user edit form", f"/users/{hanako.pk}/edit/"),
         ("user delete confirmation", f"/users/{hanako.pk}/delete/"),
         ("posts list", "/posts/?status=published&sort=title"),
+        ("posts list, roomy rows", "/posts/?density=comfortable&author=hanako"),
+        ("users list, inactive", "/users/?is_active=false&cols=email&cols=active&cols=posts"),
         ("post detail", f"/posts/{summer_camp.pk}/"),
         ("post form", "/posts/new/"),
         ("post delete confirmation", f"/posts/{summer_camp.pk}/delete/"),
