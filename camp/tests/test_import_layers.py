@@ -51,6 +51,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "camp.quickstart": (*FOUNDATION_FORBIDS, "camp.records", "camp.lists", "camp.ops"),
     "camp.migrations": FOUNDATION_FORBIDS,
     "camp.templatetags": FOUNDATION_FORBIDS,
+    "camp.formats": (*FOUNDATION_FORBIDS, "camp.records", "camp.lists", "camp.ops"),
     "users": ("posts", "camp.dashboard"),
     "posts": ("camp.dashboard",),
 }
