@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +30,7 @@ class UserQuerySet(models.QuerySet):
         return self
 
     def with_status_counts(self) -> "UserQuerySet":
-        """Annotate `posts_<status>` for each post status, counted as `with_post_count` does.
+        """Annotate `posts_<status>`, the number of the user's posts in each status.
 
         Each is a subquery on the (author, status) rows of one user, so the
         counts come with the user row, in the same query.
