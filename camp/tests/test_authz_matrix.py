@@ -194,6 +194,8 @@ ENTRY: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "posts:restore": frozenset({"adder"}),
     "posts:detail": frozenset({"viewer"}),
     "posts:update": frozenset({"changer"}),
+    # Publish, archive, back to draft from the post's page.
+    "posts:set_status": frozenset({"changer"}),
     "posts:delete": frozenset(),
     # The audit log is for superusers alone, whatever else a member holds.
     "audit:list": frozenset(),
