@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from camp.records.locking import VersionConflict, save_versioned
+from conftest import mark_reauthenticated
 from posts.forms import PostAdminForm, PostForm
 from posts.models import Post
 from posts.tests.factories import PostFactory
@@ -23,9 +24,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def two_editors():
+    # Both have just given their password again: the user admin asks for it
+    # before a save, and these tests are about the save.
     first, second = Client(), Client()
-    first.force_login(StaffUserFactory(is_superuser=True, username="alice"))
-    second.force_login(StaffUserFactory(is_superuser=True, username="bob"))
+    for client, username in ((first, "alice"), (second, "bob")):
+        editor = StaffUserFactory(is_superuser=True, username=username)
+        client.force_login(editor)
+        mark_reauthenticated(client, editor)
     return first, second
 
 
