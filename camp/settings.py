@@ -357,7 +357,12 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# A passkey opens the door on its own (it proves possession and, through the
+# device's PIN or biometrics, the member). WebAuthn checks the page's origin
+# against the host it was served from; browsers and fido2 accept only https
+# origins, and http://localhost for development, so nothing here loosens that.
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Camp"
 # Staff accounts are made by staff with an address they vouch for; making them
 # confirm it before they may protect their account would only delay that.

@@ -95,6 +95,7 @@ ENTRANCE = (
     "account_email_verification_sent",
     "account_confirm_login_code",
     "mfa_authenticate",
+    "mfa_login_webauthn",
 )
 for _name in ENTRANCE:
     PUBLIC[_name] = {("*", GET): ENTRANCE_STATUSES, ("*", POST): ENTRANCE_STATUSES}
@@ -118,6 +119,11 @@ OWN_ACCOUNT = (
     "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
+    "mfa_reauthenticate_webauthn",
+    "mfa_edit_webauthn",
+    "mfa_remove_webauthn",
     "usersessions_list",
     "usersessions_end",
 )
@@ -239,6 +245,9 @@ KWARG_RECORDS: dict[tuple[str, str], Callable[[Records], int | str]] = {
     ("account_reset_password_from_key", "key"): lambda r: "not-a-key",
     # Someone else's session (the matrix's members hold none of their own): 404.
     ("usersessions_end", "pk"): lambda r: 0,
+    # Someone else's passkey (the matrix's members hold none of their own): 404.
+    ("mfa_edit_webauthn", "pk"): lambda r: 0,
+    ("mfa_remove_webauthn", "pk"): lambda r: 0,
 }
 
 #: Namespaces of records only their owner (and superusers) may see: 404 for everyone else.
