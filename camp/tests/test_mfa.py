@@ -224,3 +224,39 @@ def test_four_wrong_codes_do_not_lock(protected):
 
     assert response.status_code == HTTPStatus.FOUND
     assert Authenticator.objects.filter(user=protected).exists()
+
+
+# Passkeys ----------------------------------------------------------------------
+
+
+def passkey_of(user) -> Authenticator:
+    """A stored passkey; these tests never verify its signature, only whose it is."""
+    return Authenticator.objects.create(
+        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": "Phone", "credential": {}}
+    )
+
+
+def test_a_passkey_alone_counts_as_the_second_factor(require_mfa):
+    member = StaffUserFactory(is_superuser=True)
+    passkey_of(member)
+    client = Client()
+    client.force_login(member)
+
+    assert client.get("/").status_code == HTTPStatus.OK
+
+
+def test_a_member_cannot_remove_someone_elses_passkey():
+    key = passkey_of(StaffUserFactory(is_superuser=True))
+    member = StaffUserFactory()
+    client = Client()
+    enter_password(client, member)
+    # Fresh re-authentication, so that allauth's own check is not what refuses.
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+    own = reverse("mfa_remove_webauthn", kwargs={"pk": passkey_of(member).pk})
+    assert client.get(own).status_code == HTTPStatus.OK
+
+    url = reverse("mfa_remove_webauthn", kwargs={"pk": key.pk})
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+    assert Authenticator.objects.filter(pk=key.pk).exists()
