@@ -61,17 +61,45 @@ def invalidate(*keys: str, version: int | None = None, alias: str = "default") -
     caches[alias].delete_many(list(keys), version=version)
 
 
-def invalidate_pattern(pattern: str, *, version: int | None = None, alias: str = "default") -> int:
+def invalidate_pattern(
+    pattern: str,
+    *,
+    version: int | None = None,
+    alias: str = "default",
+    any_version: bool = False,
+) -> int:
     """Delete every key under Camp's prefix matching the glob `pattern`; return how many.
 
-    On Redis this is SCAN + DEL through django-redis (never KEYS, which blocks
-    the server); on the local-memory cache it walks this process's entries.
+    On Redis this is SCAN + DEL (never KEYS, which blocks the server); on the
+    local-memory cache it walks this process's entries. With `any_version`
+    the keys of every version go, e.g. user summaries stored under a version
+    bumped since (`USER_SUMMARY_VERSION`), which `version` alone would miss.
     """
     cache = caches[alias]
     if hasattr(cache, "delete_pattern"):
-        return cache.delete_pattern(pattern, version=version, itersize=SCAN_ITERSIZE) or 0
+        if not any_version:
+            return cache.delete_pattern(pattern, version=version, itersize=SCAN_ITERSIZE) or 0
+        from django_redis import get_redis_connection
+
+        connection = get_redis_connection(alias)
+        # Keys are "<prefix>:<version>:<key>"; the prefix is matched literally.
+        prefix = "".join(f"[{c}]" if c in "*?[]" else c for c in cache.key_prefix)
+        removed = 0
+        batch = []
+        for key in connection.scan_iter(match=f"{prefix}:*:{pattern}", count=SCAN_ITERSIZE):
+            batch.append(key)
+            if len(batch) >= SCAN_ITERSIZE:
+                removed += connection.delete(*batch)
+                batch = []
+        if batch:
+            removed += connection.delete(*batch)
+        return removed
     if isinstance(cache, LocMemCache):
-        full = cache.make_key(pattern, version=version)
+        full = (
+            f"{cache.key_prefix}:*:{pattern}"
+            if any_version
+            else cache.make_key(pattern, version=version)
+        )
         with cache._lock:
             matching = [k for k in cache._cache if fnmatch.fnmatchcase(k, full)]
             for key in matching:

@@ -20,7 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, pattern: str, alias: str, **options):
         try:
-            removed = invalidate_pattern(pattern, alias=alias)
+            # Every version: an entry stored before a shape change is Camp's too.
+            removed = invalidate_pattern(pattern, alias=alias, any_version=True)
         except NotImplementedError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
