@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "camp.accounts.middleware.RequireMFAMiddleware",
+    "camp.accounts.middleware.SessionLastSeenMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
@@ -373,6 +374,8 @@ CAMP_REQUIRE_MFA = env.bool("CAMP_REQUIRE_MFA", default=not DEBUG)
 # The sessions page lists each session's address and client as of its login:
 # tracking every request would add two or three queries to every page.
 USERSESSIONS_TRACK_ACTIVITY = False
+# The sessions page's "last seen", written at most this often per session.
+SESSION_SEEN_INTERVAL = env.int("SESSION_SEEN_INTERVAL", default=300)
 # Ending sessions sends no signal; the adapter records it in the audit log.
 USERSESSIONS_ADAPTER = "camp.audit.usersessions.AuditUserSessionsAdapter"
 

@@ -1,4 +1,6 @@
-"""Staff set up a second factor before they work."""
+"""Staff set up a second factor before they work; each session notes when it was last used."""
+
+import time
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -37,3 +39,35 @@ class RequireMFAMiddleware:
         if request.path_info.startswith(EXEMPT_PREFIXES):
             return False
         return not is_mfa_enabled(user)
+
+
+class SessionLastSeenMiddleware:
+    """Note when each signed-in session was last used, at most every few minutes.
+
+    The sessions page shows it. allauth can track every request
+    (USERSESSIONS_TRACK_ACTIVITY), at two or three queries each; a session
+    seen a minute ago gains nothing from being seen again, so the time is
+    written when the session has not been noted for SESSION_SEEN_INTERVAL
+    seconds, and the moment it was noted is kept in the session itself.
+    """
+
+    KEY = "camp_seen_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or user is None or not session.session_key:
+            return response
+        if not user.is_authenticated:
+            return response
+        now = time.time()
+        if now - session.get(self.KEY, 0) >= settings.SESSION_SEEN_INTERVAL:
+            from allauth.usersessions.models import UserSession
+
+            UserSession.objects.create_from_request(request, user=user, session=session)
+            session[self.KEY] = now
+        return response

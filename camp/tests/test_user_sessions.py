@@ -1,11 +1,13 @@
 """The sessions page: my signed-in sessions, and signing out one or all of the others."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from users.tests.factories import StaffUserFactory
 
@@ -81,3 +83,37 @@ def test_the_header_links_to_the_sessions_page(member):
     response = client.get("/")
 
     assert f'href="{reverse("usersessions_list")}"' in response.text
+
+
+def test_the_page_says_when_each_session_was_last_seen(member):
+    client = log_in(member, "Laptop Firefox", "192.0.2.10")
+    seen = UserSession.objects.get(user=member).last_seen_at
+
+    response = client.get(reverse("usersessions_list"))
+
+    assert "Last seen" in response.text
+    assert f'datetime="{dateformat.format(timezone.localtime(seen), "c")}"' in response.text
+
+
+def test_a_session_seen_moments_ago_is_not_written_again(member, settings):
+    settings.SESSION_SEEN_INTERVAL = 300
+    client = log_in(member, "Laptop Firefox", "192.0.2.10")
+    client.get(reverse("home"))
+    earlier = timezone.now() - timedelta(hours=2)
+    UserSession.objects.filter(user=member).update(last_seen_at=earlier)
+
+    client.get(reverse("home"))
+
+    assert UserSession.objects.get(user=member).last_seen_at == earlier
+
+
+def test_a_session_is_seen_again_once_the_interval_has_passed(member, settings):
+    client = log_in(member, "Laptop Firefox", "192.0.2.10")
+    client.get(reverse("home"))
+    earlier = timezone.now() - timedelta(hours=2)
+    UserSession.objects.filter(user=member).update(last_seen_at=earlier)
+    settings.SESSION_SEEN_INTERVAL = 0
+
+    client.get(reverse("home"))
+
+    assert UserSession.objects.get(user=member).last_seen_at > earlier
