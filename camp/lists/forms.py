@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from camp.models import SavedView
@@ -37,7 +38,11 @@ class SavedViewForm(forms.ModelForm):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        # Keep in step with camp.lists.importing.MAX_IMPORT_BYTES.
-        help_text=_("UTF-8 or Shift_JIS, at most 5 MB; the first row names the columns."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "UTF-8 or Shift_JIS, at most %(size)d MB; the first row names the columns."
+        ) % {"size": settings.IMPORT_MAX_BYTES // 2**20}

@@ -7,19 +7,33 @@ what confirming does, duplicates within the file included.
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-#: The largest CSV accepted, in bytes.
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-#: The most data rows one file may hold: each row is validated and saved twice
-#: (preview, then import), a few milliseconds each, within one request.
-MAX_IMPORT_ROWS = 5_000
+#: The largest CSV accepted, in bytes (settings.IMPORT_MAX_BYTES).
+MAX_IMPORT_BYTES = settings.IMPORT_MAX_BYTES
+#: The most data rows one file may hold (settings.IMPORT_MAX_ROWS): each row is
+#: validated and saved twice (preview, then import), a few milliseconds each.
+MAX_IMPORT_ROWS = settings.IMPORT_MAX_ROWS
+
+#: Encodings read_upload() tries, in order, with the name the page shows.
+ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp932", "Shift_JIS"))
+
+# Latin-1 (or Windows-1252) text often decodes as cp932 without an error, as
+# mojibake: an accented letter turns into a half-width katakana (0xA1-0xDF) or,
+# with the letter after it, into a kanji. Either one glued to Latin letters is
+# that, not Japanese.
+_LATIN_AS_CP932 = re.compile(
+    r"[A-Za-z][\uff61-\uff9f]|[\uff61-\uff9f][A-Za-z]|[A-Za-z][^\x00-\x7f][A-Za-z]"
+    r"|[\ue000-\uf8ff]"
+)
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 
@@ -43,26 +57,42 @@ class RowError(Exception):
     """One row cannot be imported; the message says why."""
 
 
+def too_large_message() -> str:
+    return _("The file is larger than %(size)d MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
+
+
 def read_upload(upload) -> str:
-    """Return the text of an uploaded CSV: UTF-8 (with or without BOM) or Shift_JIS.
+    """Return the text of an uploaded CSV: UTF-8 (with or without BOM) or Shift_JIS."""
+    return decode_upload(upload)[0]
+
+
+def decode_upload(upload) -> tuple[str, str]:
+    """Return the text of an uploaded CSV and the name of the encoding it was read in.
 
     Excel saves "CSV UTF-8" with a BOM and plain "CSV" in the system's code
-    page, which on Japanese Windows is Shift_JIS (cp932).
+    page, which on Japanese Windows is Shift_JIS (cp932). A file in another
+    code page (Latin-1 from a western Windows) is refused rather than shown as
+    mojibake.
     """
     data = upload.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(
-            _("The file is larger than %(size)d MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
-        )
-    for encoding in ("utf-8-sig", "cp932"):
+        raise ImportFileError(too_large_message())
+    for encoding, name in ENCODINGS:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if "\x00" in text:
             break
-        return text
-    raise ImportFileError(_("The file is not a CSV in UTF-8 or Shift_JIS."))
+        if encoding == "cp932" and _LATIN_AS_CP932.search(text):
+            break
+        return text, name
+    raise ImportFileError(
+        _(
+            "The file is not a CSV in UTF-8 or Shift_JIS (a file from a western Windows,"
+            " in Latin-1, is neither): save it as “CSV UTF-8” and upload it again."
+        )
+    )
 
 
 @dataclass

@@ -12,10 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import resolve_url
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, TemplateView
 
 from camp.audit.services import audit_bulk_action, audit_export, audit_import
@@ -34,7 +37,13 @@ from .exporting import (
 )
 from .filters import list_href, list_query
 from .forms import ImportUploadForm, SavedViewForm
-from .importing import ImportFileError, ImportResult, read_upload
+from .importing import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    ImportResult,
+    decode_upload,
+    too_large_message,
+)
 from .preferences import DENSITIES, PER_PAGE_CHOICES, ListPreferences, list_preferences
 from .selectors import (
     pending_import,
@@ -356,6 +365,20 @@ class ExportView(StaffRequiredMixin, View):
         return csv_response(header=header, rows=export_rows(queryset, columns), filename=filename)
 
 
+#: What a multipart body may carry besides the file itself (boundaries, headers, token).
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _csrf_refusal(request) -> HttpResponse | None:
+    """Check the CSRF token as the middleware would; the 403 response if it fails, else None."""
+    return CsrfViewMiddleware(lambda request: None).process_view(
+        request, lambda request: None, (), {}
+    )
+
+
+# The CSRF middleware would read the whole body (the token is in it) before the
+# view could look at its size: the import views check the size, then the token.
+@method_decorator(csrf_exempt, name="dispatch")
 class ImportView(StaffRequiredMixin, FormView):
     """Upload a CSV and see, without anything written, what importing it would do."""
 
@@ -370,10 +393,27 @@ class ImportView(StaffRequiredMixin, FormView):
     def run_import(self, text: str, *, commit: bool) -> ImportResult:
         return self.importer(text=text, commit=commit)
 
+    def post(self, request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_IMPORT_BYTES + MULTIPART_OVERHEAD:
+            # Refused from the length the request announces, before its body is read.
+            form = self.get_form_class()(data={}, files={})
+            form.errors["file"] = form.error_class([too_large_message()])
+            return self.render_to_response(
+                self.get_context_data(form=form), status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+            )
+        refusal = _csrf_refusal(request)
+        if refusal is not None:
+            return refusal
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            text = read_upload(upload)
+            text, encoding = decode_upload(upload)
         except ImportFileError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
@@ -384,7 +424,7 @@ class ImportView(StaffRequiredMixin, FormView):
                 owner=self.request.user, list_name=self.list_name, filename=upload.name, text=text
             )
         return self.render_to_response(
-            self.get_context_data(form=form, result=result, pending=pending)
+            self.get_context_data(form=form, result=result, pending=pending, encoding=encoding)
         )
 
 
@@ -395,6 +435,9 @@ class ImportConfirmView(ImportView):
     import_url: str
 
     def post(self, request, *args, **kwargs):
+        refusal = _csrf_refusal(request)
+        if refusal is not None:
+            return refusal
         pending = pending_import(
             user=request.user, list_name=self.list_name, pk=request.POST.get("pending", "")
         )

@@ -696,6 +696,64 @@ def test_import_of_a_shift_jis_file(staff_client_with, authors):
     response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
 
     assert response.context["result"].created == 1
+    assert response.context["encoding"] == "Shift_JIS"
+    assert "The file was read as Shift_JIS." in response.content.decode()
+
+
+def test_import_of_a_utf8_file_with_a_bom_says_utf8(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    data = "\ufefftitle,author\n夏合宿,hanako\n".encode()
+
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
+
+    assert response.context["result"].created == 1
+    assert response.context["encoding"] == "UTF-8"
+
+
+@pytest.mark.parametrize(
+    "title", ["Pérez", "Café crème", "Ångström", "Müller", "Garçon à la mode"]
+)
+def test_import_of_a_latin1_file_is_refused_not_read_as_mojibake(
+    staff_client_with, authors, title
+):
+    client = staff_client_with(*IMPORTER)
+    data = f"title,author\n{title},hanako\n".encode("latin-1")
+
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
+
+    assert "result" not in response.context
+    assert "not a CSV in UTF-8 or Shift_JIS" in response.context["form"].errors["file"][0]
+    assert not Post.objects.filter(author__username="hanako").exists()
+
+
+def test_import_over_the_size_limit_is_refused_from_its_content_length(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    body = b"--x\r\n"
+
+    # The body is a few bytes: reading past them fails the test, so the refusal
+    # comes from the announced length alone.
+    response = client.generic(
+        "POST",
+        IMPORT,
+        body,
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(300 * 1024 * 1024),
+    )
+
+    assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert response.context["form"].errors["file"] == ["The file is larger than 5 MB."]
+
+
+def test_import_upload_without_a_csrf_token_is_refused(admin_user, authors):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+
+    response = client.post(IMPORT, {"file": upload("title,author\nHello,taro\n")})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not Post.objects.filter(title="Hello").exists()
 
 
 def test_import_of_a_file_without_the_required_columns(staff_client_with):
