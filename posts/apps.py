@@ -9,10 +9,11 @@ class PostsConfig(AppConfig):
     def ready(self) -> None:
         from camp.lists.bulk import bulk_job_kind
         from camp.lists.exporting import xlsx_job_kind
+        from camp.lists.import_jobs import import_job_kind
 
         from .filters import POST_COLUMNS
         from .selectors import post_bulk_targets, post_list
-        from .services import POST_BULK_ACTIONS
+        from .services import POST_BULK_ACTIONS, PostImporter
 
         bulk_job_kind(
             key="posts.bulk",
@@ -26,4 +27,10 @@ class PostsConfig(AppConfig):
             permission="posts.view_post",
             columns=POST_COLUMNS,
             queryset=lambda params: post_list(params=params).qs,
+        )
+        import_job_kind(
+            key="posts.import",
+            label=_("Import of posts"),
+            permissions=("posts.add_post", "posts.change_post"),
+            importer=lambda owner: PostImporter(),
         )

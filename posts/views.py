@@ -198,6 +198,7 @@ class PostImportView(listviews.ImportView):
 
 class PostImportConfirmView(listviews.ImportConfirmView, PostImportView):
     import_url = "posts:import"
+    import_job_kind = "posts.import"
 
 
 class PostSavedViewsView(listviews.SavedViewsView):

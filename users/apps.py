@@ -9,10 +9,11 @@ class UsersConfig(AppConfig):
     def ready(self) -> None:
         from camp.lists.bulk import bulk_job_kind
         from camp.lists.exporting import xlsx_job_kind
+        from camp.lists.import_jobs import import_job_kind
 
         from .filters import USER_COLUMNS
         from .selectors import user_bulk_targets, user_list
-        from .services import USER_BULK_ACTIONS
+        from .services import USER_BULK_ACTIONS, UserImporter
 
         bulk_job_kind(
             key="users.bulk",
@@ -26,4 +27,10 @@ class UsersConfig(AppConfig):
             permission="users.view_user",
             columns=USER_COLUMNS,
             queryset=lambda params: user_list(params=params).qs,
+        )
+        import_job_kind(
+            key="users.import",
+            label=_("Import of users"),
+            permissions=("users.add_user", "users.change_user"),
+            importer=lambda owner: UserImporter(by=owner),
         )

@@ -276,6 +276,7 @@ class UserImportView(listviews.ImportView):
 
 class UserImportConfirmView(listviews.ImportConfirmView, UserImportView):
     import_url = "users:import"
+    import_job_kind = "users.import"
 
 
 class UserSavedViewsView(listviews.SavedViewsView):

@@ -49,8 +49,11 @@ def audit_record(
     actor=None,
     target: models.Model | None = None,
     details: dict | None = None,
+    client: dict | None = None,
 ) -> AuditEvent:
     """Record `event` by `actor` (else the request's user) about `target`, with the client.
+
+    `client` (from audit_client()) stands in for the request of work done later, by a job.
 
     The address comes through the same trusted-proxy rule as login throttling
     (`camp.ops.throttling.client_address`), so a forged X-Forwarded-For is not
@@ -62,16 +65,16 @@ def audit_record(
             actor = user
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    address, client = None, ""
     if request is not None:
-        address = client_address(request) or None
-        client = request.META.get("HTTP_USER_AGENT", "")[:512]
+        client = audit_client(request)
+    address = (client or {}).get("address") or None
+    user_agent = (client or {}).get("user_agent", "")
     event_row = AuditEvent(
         event=event,
         actor=actor if actor is not None and actor.pk else None,
         actor_username=actor.get_username()[:150] if actor is not None else "",
         ip_address=address,
-        user_agent=client,
+        user_agent=user_agent,
         details=_clean(details or {}),
     )
     if target is not None:
@@ -145,18 +148,27 @@ def audit_export(
     )
 
 
-def audit_import(*, request: HttpRequest, list_name: str, filename: str, result) -> AuditEvent:
-    """Record a confirmed import and what it did (`result` is an importing.ImportResult)."""
+def audit_client(request: HttpRequest) -> dict[str, str]:
+    """The client of `request` as audit_import() takes it back, for work done later by a job."""
+    return {
+        "address": client_address(request) or "",
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:512],
+    }
+
+
+def audit_import(
+    *, actor, list_name: str, filename: str, counts: dict[str, int], client: dict | None = None
+) -> AuditEvent:
+    """Record a confirmed import once it is written, with what it did, by the job's owner.
+
+    `counts` holds the rows created, updated and unchanged; `client` is the
+    audit_client() of the request that confirmed it.
+    """
     return audit_record(
         event=AuditEvent.Event.IMPORT,
-        request=request,
-        details={
-            "list": str(list_name),
-            "file": filename,
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        },
+        actor=actor,
+        details={"list": str(list_name), "file": filename, **counts},
+        client=client,
     )
 
 

@@ -110,6 +110,8 @@ class ImportResult:
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     committed: bool = False
+    #: Rows were left for a later run (run() was given a `limit`).
+    more: bool = False
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
@@ -211,8 +213,15 @@ class Importer:
         """Turn a cell into form data (KEEP: leave the field as it is); raise RowError if bad."""
         return value.strip() if column != "content" else value
 
-    def run(self, text: str, *, commit: bool) -> ImportResult:
-        """Validate and save every row; keep the changes only if `commit` and every row passed."""
+    def run(
+        self, text: str, *, commit: bool, start: int = 0, limit: int | None = None
+    ) -> ImportResult:
+        """Validate and save every row; keep the changes only if `commit` and every row passed.
+
+        `start` and `limit` take a slice of the rows (a job's batch): the rows
+        before `start` are skipped, and after `limit` rows the run stops with
+        `more` set if any are left.
+        """
         result = ImportResult()
         header, rows = csv_records(text)
         missing = [name for name in self.required if name not in header]
@@ -235,11 +244,16 @@ class Importer:
         result.ignored_columns = [n for n in header if n and n not in known]
         with transaction.atomic():
             try:
-                for line, row in rows:
-                    if len(result.rows) >= MAX_IMPORT_ROWS:
+                for index, (line, row) in enumerate(rows):
+                    if index >= MAX_IMPORT_ROWS:
                         result.file_errors.append(
                             _("The file has more than %(rows)d rows.") % {"rows": MAX_IMPORT_ROWS}
                         )
+                        break
+                    if index < start:
+                        continue
+                    if limit is not None and len(result.rows) >= limit:
+                        result.more = True
                         break
                     result.rows.append(self._row(line, row))
             except csv.Error as error:
@@ -247,7 +261,7 @@ class Importer:
                     _("The file is not valid CSV after line %(line)d: %(error)s")
                     % {"line": result.rows[-1].line if result.rows else 1, "error": error}
                 )
-            if not result.rows and not result.file_errors:
+            if not result.rows and not result.file_errors and not start:
                 result.file_errors.append(_("The file has no rows."))
             result.committed = commit and result.ok
             if not result.committed:

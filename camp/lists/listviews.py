@@ -21,7 +21,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, TemplateView
 
-from camp.audit.services import audit_bulk_action, audit_export, audit_import
+from camp.audit.services import audit_bulk_action, audit_client, audit_export
 from camp.jobs.services import job_enqueue
 from camp.records.mixins import StaffRequiredMixin
 
@@ -37,6 +37,7 @@ from .exporting import (
 )
 from .filters import list_href, list_query
 from .forms import ImportUploadForm, SavedViewForm
+from .import_jobs import IMPORT_LABEL, import_params
 from .importing import (
     MAX_IMPORT_BYTES,
     ImportFileError,
@@ -53,7 +54,6 @@ from .selectors import (
 )
 from .services import (
     pending_import_create,
-    pending_import_delete,
     saved_view_delete,
     saved_view_save,
 )
@@ -429,10 +429,16 @@ class ImportView(StaffRequiredMixin, FormView):
 
 
 class ImportConfirmView(ImportView):
-    """Import the previewed upload: all rows, or, if any now fails, none."""
+    """Queue the real run of the previewed upload as a job, and go to the job's page.
+
+    The job validates the whole file again before writing (all rows, or, if any
+    now fails, none), then writes it in batches.
+    """
 
     http_method_names = ["post"]
     import_url: str
+    #: The key of the list's import job kind (camp.lists.import_jobs).
+    import_job_kind: str
 
     def post(self, request, *args, **kwargs):
         refusal = _csrf_refusal(request)
@@ -444,24 +450,10 @@ class ImportConfirmView(ImportView):
         if pending is None:
             messages.error(request, _("That upload is gone: upload the file again."))
             return HttpResponseRedirect(resolve_url(self.import_url))
-        result = self.run_import(pending.text, commit=True)
-        if not result.committed:
-            messages.error(request, _("Nothing was imported: the file no longer imports cleanly."))
-            return self.render_to_response(
-                self.get_context_data(form=self.get_form_class()(), result=result),
-                status=HTTPStatus.OK,
-            )
-        pending_import_delete(pending=pending)
-        audit_import(
-            request=request, list_name=self.list_name, filename=pending.filename, result=result
+        job = job_enqueue(
+            kind=self.import_job_kind,
+            owner=request.user,
+            label=IMPORT_LABEL % {"file": pending.filename},
+            params=import_params(pending=pending, client=audit_client(request)),
         )
-        messages.success(
-            request,
-            _("Imported: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.")
-            % {
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-            },
-        )
-        return HttpResponseRedirect(resolve_url(self.list_url))
+        return HttpResponseRedirect(job.get_absolute_url())

@@ -14,10 +14,11 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from camp.dashboard import invalidation
 from camp.dashboard.selectors import dashboard_stats
+from camp.jobs.services import job_run
 from posts.models import Post
 from posts.tests.factories import PostFactory
 from users.models import User
@@ -57,9 +58,12 @@ def import_csv(client, namespace: str, text: str):
         {"file": SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv")},
     )
     assert preview.context["result"].ok, preview.context["result"]
-    return client.post(
+    queued = client.post(
         reverse(f"{namespace}:import_confirm"), {"pending": preview.context["pending"].pk}
     )
+    # The import is a job: run it here, as a worker would.
+    job_run(job_id=resolve(queued.url).kwargs["pk"])
+    return queued
 
 
 # Post bulk actions -----------------------------------------------------------

@@ -9,9 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http import StreamingHttpResponse
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
+from camp.jobs.services import job_run
 from camp.lists import exporting
 from camp.models import PendingImport
 from posts.models import Post
@@ -590,7 +591,11 @@ def preview(client, text: str):
 
 
 def confirm(client, response):
-    return client.post(IMPORT_CONFIRM, {"pending": response.context["pending"].pk}, follow=True)
+    """Confirm the preview, run the job it queues here, and return the job's page."""
+    queued = client.post(IMPORT_CONFIRM, {"pending": response.context["pending"].pk})
+    assert queued.status_code == HTTPStatus.FOUND
+    job_run(job_id=resolve(queued.url).kwargs["pk"])
+    return client.get(queued.url)
 
 
 def test_import_preview_writes_nothing(staff_client_with, authors):

@@ -14,8 +14,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import CheckboxInput, MultiWidget
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
+from camp.jobs.services import job_run
 from conftest import mark_reauthenticated
 from users.models import User
 
@@ -359,6 +360,14 @@ def test_import_refuses_rows_the_member_may_not_change(changer, root, plain, tex
     assert not User.objects.filter(username="newcomer").exists()
 
 
+def confirm(client, pending_pk, **extra):
+    """Confirm a previewed import, run here the job it queues, and return the job's page."""
+    queued = client.post(IMPORT_CONFIRM, {"pending": pending_pk}, **extra)
+    assert queued.status_code == HTTPStatus.FOUND, queued
+    job_run(job_id=resolve(queued.url).kwargs["pk"])
+    return client.get(queued.url)
+
+
 def test_import_left_for_confirmation_is_refused_when_confirmed(changer, root):
     """A file previewed while allowed is checked again on confirming."""
     text = "username,active\nROOT1,false\n"
@@ -367,7 +376,7 @@ def test_import_left_for_confirmation_is_refused_when_confirmed(changer, root):
     User.objects.filter(pk=changer.user.pk).update(is_superuser=False)
     before = state()
 
-    response = changer.post(IMPORT_CONFIRM, {"pending": pending.pk})
+    response = confirm(changer, pending.pk)
 
     assert "Nothing was imported" in response.content.decode()
     assert state() == before
@@ -376,7 +385,7 @@ def test_import_left_for_confirmation_is_refused_when_confirmed(changer, root):
 def test_superuser_imports_a_superuser_change(superuser, root):
     pending = preview(superuser, "username,active\nROOT1,false\n").context["pending"]
 
-    superuser.post(IMPORT_CONFIRM, {"pending": pending.pk})
+    confirm(superuser, pending.pk)
 
     root.refresh_from_db()
     assert not root.is_active

@@ -8,9 +8,10 @@ from http import HTTPStatus
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
+from camp.jobs.services import job_run
 from posts.tests.factories import PostFactory
 from users.models import User
 from users.selectors import user_summary
@@ -239,13 +240,21 @@ def preview(client, text: str):
     return client.post(IMPORT, {"file": data})
 
 
+def confirm(client, pending_pk, **extra):
+    """Confirm a previewed import, run here the job it queues, and return the job's page."""
+    queued = client.post(IMPORT_CONFIRM, {"pending": pending_pk}, **extra)
+    assert queued.status_code == HTTPStatus.FOUND, queued
+    job_run(job_id=resolve(queued.url).kwargs["pk"])
+    return client.get(queued.url)
+
+
 def test_valid_import_creates_users_without_a_usable_password(staff_client_with):
     client = staff_client_with(*IMPORTER)
     response = preview(
         client, "username,email,name,active,staff\nkenji,kenji@example.com,佐藤 健二,true,false\n"
     )
 
-    client.post(IMPORT_CONFIRM, {"pending": response.context["pending"].pk})
+    confirm(client, response.context["pending"].pk)
 
     kenji = User.objects.get(username="kenji")
     assert (kenji.email, kenji.name, kenji.is_active, kenji.is_staff) == (
@@ -282,7 +291,7 @@ def test_reimport_matches_by_username_and_changes_only_what_differs(staff_client
     text = "username,active\nGONE-PLAIN,true\nactive-plain,true\n"
 
     response = preview(client, text)
-    client.post(IMPORT_CONFIRM, {"pending": response.context["pending"].pk})
+    confirm(client, response.context["pending"].pk)
 
     result = response.context["result"]
     assert (result.updated, result.unchanged, result.created) == (1, 1, 0)

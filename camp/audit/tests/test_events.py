@@ -14,11 +14,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.dispatch import Signal
 from django.forms import CheckboxInput, MultiWidget
 from django.test import RequestFactory, override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from camp.audit import receivers
 from camp.audit.models import AuditEvent
+from camp.jobs.services import job_run
 from posts.tests.factories import PostFactory
 from users.models import User
 from users.tests.factories import StaffUserFactory, UserFactory
@@ -195,9 +196,12 @@ def test_confirmed_import_is_recorded_and_its_preview_is_not(staff_client_with):
     preview = client.post(reverse("users:import"), {"file": upload}, **FROM_CLIENT)
     assert not AuditEvent.objects.filter(event=Event.IMPORT).exists()
 
-    client.post(
+    queued = client.post(
         reverse("users:import_confirm"), {"pending": preview.context["pending"].pk}, **FROM_CLIENT
     )
+    assert not AuditEvent.objects.filter(event=Event.IMPORT).exists()
+    # Recorded once written, by the job, with the client that confirmed it.
+    job_run(job_id=resolve(queued.url).kwargs["pk"])
 
     event = only(Event.IMPORT)
     assert event.actor == client.user
@@ -217,7 +221,10 @@ def test_import_that_grants_staff_records_the_flag(admin_client, admin_user):
     upload = SimpleUploadedFile("staff.csv", b"username,staff\npromoted,true\n")
     preview = admin_client.post(reverse("users:import"), {"file": upload})
 
-    admin_client.post(reverse("users:import_confirm"), {"pending": preview.context["pending"].pk})
+    queued = admin_client.post(
+        reverse("users:import_confirm"), {"pending": preview.context["pending"].pk}
+    )
+    job_run(job_id=resolve(queued.url).kwargs["pk"])
 
     event = only(Event.FLAGS_CHANGED, target_id=str(target.pk))
     assert (event.actor, event.details["changes"]) == (admin_user, {"is_staff": [False, True]})
