@@ -9,6 +9,8 @@ job's cursor, so a worker killed half-way is followed by one that goes on from
 the last committed batch.
 """
 
+import csv
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -21,8 +23,10 @@ from simple_history.models import HistoricalRecords
 from camp.audit.services import audit_import
 from camp.jobs.models import Job
 from camp.jobs.registry import BatchResult, JobKind, register
+from camp.jobs.services import job_file_save
 from camp.models import PendingImport
 
+from .exporting import CSV_TYPE, cell
 from .importing import Importer
 
 #: Rows with errors the job keeps to show on its page.
@@ -70,8 +74,24 @@ def _acting_as(owner, client: dict | None) -> Iterator[None]:
             HistoricalRecords.context.request = previous
 
 
+def _errors_file(job, result) -> None:
+    """Store the rows with errors as the job's CSV file: their cells, then a reason column."""
+    columns = [name for name in result.header if name]
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", *columns, "reason"])
+        for row in result.errors:
+            cells = [cell(row.values.get(name, "")) for name in columns]
+            writer.writerow([row.line, *cells, " ".join(row.errors)])
+        out.flush()
+        stem = job.params["file"].rsplit(".", 1)[0] or "import"
+        job_file_save(job=job, name=f"{stem}-errors.csv", content_type=CSV_TYPE, path=out.name)
+
+
 def _refused(job, result) -> BatchResult:
     """End the job at its validation pass: nothing written, the reasons kept for its page."""
+    if result.errors:
+        _errors_file(job, result)
     job.params = {
         **job.params,
         "refused": True,

@@ -102,6 +102,8 @@ class RowOutcome:
     label: str = ""
     changes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: The row's cells by column, kept for a row with errors (for the errors file).
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class ImportResult:
     rows: list[RowOutcome] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
     committed: bool = False
     #: Rows were left for a later run (run() was given a `limit`).
     more: bool = False
@@ -224,6 +227,7 @@ class Importer:
         """
         result = ImportResult()
         header, rows = csv_records(text)
+        result.header = header
         missing = [name for name in self.required if name not in header]
         twice = sorted({name for name in header if name and header.count(name) > 1})
         if not header:
@@ -255,7 +259,10 @@ class Importer:
                     if limit is not None and len(result.rows) >= limit:
                         result.more = True
                         break
-                    result.rows.append(self._row(line, row))
+                    outcome = self._row(line, row)
+                    if outcome.action == ERROR:
+                        outcome.values = row
+                    result.rows.append(outcome)
             except csv.Error as error:
                 result.file_errors.append(
                     _("The file is not valid CSV after line %(line)d: %(error)s")

@@ -648,6 +648,25 @@ def test_import_confirmed_after_a_row_went_bad_writes_nothing(staff_client_with,
     assert not Post.objects.exists()
 
 
+def test_import_refused_by_its_job_offers_the_failed_rows_with_reasons(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    response = preview(client, "title,author,status\nFirst,taro,draft\n=SUM(1),jiro,draft\n")
+    authors["jiro"].delete()
+
+    page = confirm(client, response)
+
+    job_url = page.wsgi_request.path
+    file_url = reverse("jobs:file", kwargs={"pk": resolve(job_url).kwargs["pk"]})
+    assert file_url in page.content.decode()
+    download = client.get(file_url)
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["line", "title", "author", "status", "reason"],
+        ["3", "'=SUM(1)", "jiro", "draft", "Author: No user with that username exists."],
+    ]
+    assert not Post.objects.exists()
+
+
 def test_reimporting_the_same_file_does_not_duplicate(staff_client_with, authors):
     client = staff_client_with(*IMPORTER)
     text = "title,author,content\nHello,taro,Body\n"
