@@ -667,6 +667,21 @@ def test_import_refused_by_its_job_offers_the_failed_rows_with_reasons(staff_cli
     assert not Post.objects.exists()
 
 
+def test_import_job_whose_owner_lost_the_permission_writes_nothing(staff_client_with, authors):
+    from django.contrib.auth.models import Permission
+
+    client = staff_client_with(*IMPORTER)
+    response = preview(client, "title,author\nFirst,taro\n")
+    queued = client.post(IMPORT_CONFIRM, {"pending": response.context["pending"].pk})
+    client.user.user_permissions.remove(Permission.objects.get(codename="add_post"))
+
+    state = job_run(job_id=resolve(queued.url).kwargs["pk"])
+
+    assert state == "failed"
+    assert "no longer has the permission" in client.get(queued.url).content.decode()
+    assert not Post.objects.exists()
+
+
 def test_reimporting_the_same_file_does_not_duplicate(staff_client_with, authors):
     client = staff_client_with(*IMPORTER)
     text = "title,author,content\nHello,taro,Body\n"
