@@ -1,6 +1,6 @@
 """Background jobs on a seeded database: rows per second, worker memory, kill and resume.
 
-    .venv/bin/python bench/jobs.py [--posts 100000] [--keep]
+    .venv/bin/python bench/jobs.py [--posts 100000] [--import-users 100000] [--keep]
 
 Seeds its own database (camp_jobs_bench, dropped at the end unless --keep)
 with `seed_demo`, then, each with a real `manage.py worker` process:
@@ -10,7 +10,10 @@ with `seed_demo`, then, each with a real `manage.py worker` process:
    (peak, and at 10 % and 90 % of the job, to see it stays flat);
 2. publish them all again, SIGKILL the worker a third of the way, start a
    new one, and check the final state: every post published, exactly one
-   history entry per post for that job, the job done with every row counted.
+   history entry per post for that job, the job done with every row counted;
+3. import --import-users new users (default 100,000) from one CSV as a job:
+   rows/s from the start of the validation pass to the last batch, and the
+   worker's peak memory.
 """
 
 from __future__ import annotations
@@ -41,6 +44,28 @@ params = {"action": action, "scope": "all", "query": "", "ids": []}
 job = job_enqueue(
     kind="posts.bulk", owner=owner, label=action, params=params, total=pending.count()
 )
+print(job.pk)
+"""
+
+
+IMPORT_USERS = """
+from camp.jobs.services import job_enqueue
+from camp.lists.import_jobs import import_params
+from camp.models import PendingImport
+from users.models import User
+owner, _ = User.objects.get_or_create(
+    username="bench-jobs",
+    defaults={"email": "bench-jobs@example.com", "is_staff": True, "is_superuser": True},
+)
+count = COUNT
+text = "username,email,name\\n" + "".join(
+    f"imported{n},imported{n}@example.com,Imported {n}\\n" for n in range(count)
+)
+pending = PendingImport.objects.create(
+    owner=owner, list_name="users", filename="bench.csv", text=text
+)
+params = import_params(pending=pending, client={})
+job = job_enqueue(kind="users.import", owner=owner, label="import", params=params)
 print(job.pk)
 """
 
@@ -159,11 +184,39 @@ def kill_and_resume(env: dict) -> dict:
     }
 
 
+def import_users(env: dict, count: int) -> dict:
+    limits = {"IMPORT_MAX_ROWS": str(count), "IMPORT_MAX_BYTES": str(200 * 2**20)}
+    env = {**env, **limits}
+    job_id = int(
+        manage("shell", "-c", IMPORT_USERS.replace("COUNT", str(count)), env=env).split()[-1]
+    )
+    worker = start_worker(env, "--until-idle")
+    peak = 0
+    while worker.poll() is None:
+        memory = memory_kb(worker.pid)
+        if memory:
+            peak = max(peak, memory[1])
+        time.sleep(0.5)
+    job = job_row(job_id)
+    assert job["state"] == "done" and job["done"] == count, job
+    seconds = (job["heartbeat_at"] - job["started_at"]).total_seconds()
+    return {
+        "rows": count,
+        "seconds": seconds,
+        "rows_per_s": count / seconds,
+        "peak_mb": peak / 1024,
+    }
+
+
 def main() -> None:
+    global DB, DB_URL
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000, help="posts to seed")
+    parser.add_argument("--database", default=DB, help="the database to seed (and drop)")
+    parser.add_argument("--import-users", type=int, default=100_000, help="users to import")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
+    DB, DB_URL = args.database, f"{PG_SERVER}/{args.database}"
     env = bench_env(database=DB)
     recreate_database()
     try:
@@ -186,6 +239,11 @@ def main() -> None:
             f"final state {resume['state']}, {resume['done']:,} done in {resume['attempts']} "
             f"runs, {resume['history_entries']:,} history entries for "
             f"{resume['posts_with_entry']:,} posts: {'OK' if resume['ok'] else 'WRONG'}"
+        )
+        imported = import_users(env, args.import_users)
+        print(
+            f"import users as one job: {imported['rows']:,} rows in {imported['seconds']:.1f} s, "
+            f"{imported['rows_per_s']:,.0f} rows/s; worker RSS peak {imported['peak_mb']:.0f} MB"
         )
         if not resume["ok"]:
             sys.exit(1)
