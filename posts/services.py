@@ -194,7 +194,7 @@ class PostImporter(Importer):
     match_columns = ("id",)
 
     def match(self, row: dict[str, str]) -> Post | None:
-        posts = Post.objects.select_related("author").select_for_update(of=("self",))
+        posts = self.for_update(Post.objects.select_related("author"), of=("self",))
         raw_id = row.get("id", "").strip()
         if raw_id:
             if not raw_id.isdigit() or len(raw_id) > 18:

@@ -110,7 +110,7 @@ class UserImporter(Importer):
         username = row.get("username", "").strip()
         if not username:
             return None
-        user = User.objects.select_for_update().filter(username__iexact=username).first()
+        user = self.for_update(User.objects).filter(username__iexact=username).first()
         if user is not None:
             # Matched ignoring case: the stored spelling stays.
             row["username"] = user.username

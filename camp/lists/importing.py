@@ -57,6 +57,10 @@ class RowError(Exception):
     """One row cannot be imported; the message says why."""
 
 
+class _UndoRow(Exception):
+    """Roll back the savepoint of a row a dry run has checked by saving it."""
+
+
 def too_large_message() -> str:
     return _("The file is larger than %(size)d MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
 
@@ -194,9 +198,19 @@ class Importer:
     #: The history's reason for a change made by an import.
     reason = gettext_noop("Imported from CSV")
 
+    #: Whether this run locks the rows it reads (a real run) or not (a dry run).
+    locking = True
+
     def match(self, row: dict[str, str]) -> models.Model | None:
-        """Return the existing record `row` describes, or None to create one."""
+        """Return the existing record `row` describes, or None to create one.
+
+        Read it through for_update(), which locks it in a real run only.
+        """
         raise NotImplementedError
+
+    def for_update(self, queryset: models.QuerySet, **kwargs) -> models.QuerySet:
+        """`queryset` locked for the run's transaction in a real run; as it is in a dry run."""
+        return queryset.select_for_update(**kwargs) if self.locking else queryset
 
     def form(self, data: dict, instance: models.Model | None) -> forms.ModelForm:
         raise NotImplementedError
@@ -226,6 +240,8 @@ class Importer:
         `more` set if any are left.
         """
         result = ImportResult()
+        # A dry run takes no row locks, so overlapping previews do not wait on each other.
+        self.locking = commit
         header, rows = csv_records(text)
         result.header = header
         missing = [name for name in self.required if name not in header]
@@ -309,6 +325,13 @@ class Importer:
                 record._change_reason = self.reason
                 self.before_save(record, created=instance is None)
                 record.save()
+                if instance is not None and not self.locking:
+                    # A dry run's change to an existing row is undone at once,
+                    # so its row lock goes with it (a new row locks nothing
+                    # others read, and stays to be matched by a later row).
+                    raise _UndoRow
+        except _UndoRow:
+            pass
         except DatabaseError as error:
             outcome.action = ERROR
             outcome.errors.append(str(error).splitlines()[0])

@@ -112,3 +112,44 @@ def test_import_with_a_row_gone_bad_since_the_preview_writes_nothing(importer):
     assert "Nothing was imported: 1 rows with errors." in page
     assert "Line 3" in page
     assert not AuditEvent.objects.filter(event=AuditEvent.Event.IMPORT).exists()
+
+
+def test_a_preview_in_progress_holds_no_lock_on_the_posts_it_would_change(monkeypatch):
+    import psycopg
+    from django.db import connection
+
+    from posts.services import PostImporter, post_import
+    from posts.tests.factories import PostFactory
+
+    taro = UserFactory(username="taro")
+    post = PostFactory(title="Old", author=taro)
+    settings_dict = connection.settings_dict
+    seen = []
+
+    def update_from_elsewhere(self, row):
+        # While the preview works on its second row, another connection changes
+        # the post the first row changed: with a lock held it would time out.
+        if row.get("title") == "Second":
+            with psycopg.connect(
+                host=settings_dict["HOST"],
+                port=settings_dict["PORT"] or 5432,
+                user=settings_dict["USER"],
+                password=settings_dict["PASSWORD"],
+                dbname=settings_dict["NAME"],
+                autocommit=True,
+            ) as other:
+                other.execute("SET lock_timeout = '2s'")
+                seen.append(
+                    other.execute(
+                        "UPDATE posts_post SET content = 'elsewhere' WHERE id = %s", [post.pk]
+                    ).rowcount
+                )
+        return row.get("title", "")
+
+    monkeypatch.setattr(PostImporter, "label", update_from_elsewhere)
+
+    result = post_import(text=f"id,title,author\n{post.pk},New,taro\n,Second,taro\n", commit=False)
+
+    assert (result.updated, result.created, seen) == (1, 1, [1])
+    post.refresh_from_db()
+    assert (post.title, post.content) == ("Old", "elsewhere")
