@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from camp.jobs.models import Job
 from camp.models import PendingImport, SavedView
 
 #: An upload not confirmed within this time is deleted by the next upload.
@@ -28,9 +29,19 @@ def saved_view_delete(*, view: SavedView) -> None:
 
 @transaction.atomic
 def pending_import_create(*, owner, list_name: str, filename: str, text: str) -> PendingImport:
-    """Keep an uploaded CSV until it is confirmed, replacing the owner's previous upload."""
-    PendingImport.objects.filter(owner=owner, list_name=list_name).delete()
-    PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_IMPORT_TTL).delete()
+    """Keep an uploaded CSV until it is confirmed, replacing the owner's previous upload.
+
+    An upload a confirmed import's job is still to read is kept: the job
+    deletes it when done.
+    """
+    in_use = (
+        Job.objects.exclude(state__in=Job.FINISHED)
+        .filter(params__pending__isnull=False)
+        .values_list("params__pending", flat=True)
+    )
+    stale = PendingImport.objects.exclude(pk__in=list(in_use))
+    stale.filter(owner=owner, list_name=list_name).delete()
+    stale.filter(created_at__lt=timezone.now() - PENDING_IMPORT_TTL).delete()
     return PendingImport.objects.create(
         owner=owner, list_name=list_name, filename=filename[:255], text=text
     )

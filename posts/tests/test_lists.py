@@ -682,6 +682,18 @@ def test_import_job_whose_owner_lost_the_permission_writes_nothing(staff_client_
     assert not Post.objects.exists()
 
 
+def test_a_new_preview_keeps_the_upload_a_queued_import_is_to_read(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    first = preview(client, "title,author\nFirst,taro\n")
+    queued = client.post(IMPORT_CONFIRM, {"pending": first.context["pending"].pk})
+
+    second = preview(client, "title,author\nSecond,taro\n")
+    job_run(job_id=resolve(queued.url).kwargs["pk"])
+
+    assert list(Post.objects.values_list("title", flat=True)) == ["First"]
+    assert list(PendingImport.objects.all()) == [second.context["pending"]]
+
+
 def test_reimporting_the_same_file_does_not_duplicate(staff_client_with, authors):
     client = staff_client_with(*IMPORTER)
     text = "title,author,content\nHello,taro,Body\n"
