@@ -54,6 +54,7 @@ from .selectors import (
 )
 from .services import (
     pending_import_create,
+    pending_import_enqueue,
     saved_view_delete,
     saved_view_save,
 )
@@ -450,7 +451,8 @@ class ImportConfirmView(ImportView):
         if pending is None:
             messages.error(request, _("That upload is gone: upload the file again."))
             return HttpResponseRedirect(resolve_url(self.import_url))
-        job = job_enqueue(
+        job = pending_import_enqueue(
+            pending=pending,
             kind=self.import_job_kind,
             owner=request.user,
             label=IMPORT_LABEL % {"file": pending.filename},

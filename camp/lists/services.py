@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from camp.jobs.models import Job
+from camp.jobs.services import job_enqueue
 from camp.models import PendingImport, SavedView
 
 #: An upload not confirmed within this time is deleted by the next upload.
@@ -49,3 +50,21 @@ def pending_import_create(*, owner, list_name: str, filename: str, text: str) ->
 
 def pending_import_delete(*, pending: PendingImport) -> None:
     pending.delete()
+
+
+@transaction.atomic
+def pending_import_enqueue(*, pending: PendingImport, kind: str, owner, label: str, params: dict):
+    """Queue the job that imports `pending`, or return the one already queued for it.
+
+    The upload's row is locked first, so a confirm sent twice (a double
+    click) queues one job, not two writing the same rows.
+    """
+    PendingImport.objects.select_for_update().filter(pk=pending.pk).first()
+    queued = (
+        Job.objects.exclude(state__in=Job.FINISHED)
+        .filter(kind=kind, params__pending=pending.pk)
+        .first()
+    )
+    if queued is not None:
+        return queued
+    return job_enqueue(kind=kind, owner=owner, label=label, params=params)

@@ -694,6 +694,18 @@ def test_a_new_preview_keeps_the_upload_a_queued_import_is_to_read(staff_client_
     assert list(PendingImport.objects.all()) == [second.context["pending"]]
 
 
+def test_a_confirm_sent_twice_queues_one_import(staff_client_with, authors):
+    client = staff_client_with(*IMPORTER)
+    pending = preview(client, "title,author\nFirst,taro\n").context["pending"]
+
+    first = client.post(IMPORT_CONFIRM, {"pending": pending.pk})
+    second = client.post(IMPORT_CONFIRM, {"pending": pending.pk})
+
+    assert first.url == second.url
+    assert job_run(job_id=resolve(first.url).kwargs["pk"]) == "done"
+    assert list(Post.objects.values_list("title", flat=True)) == ["First"]
+
+
 def test_reimporting_the_same_file_does_not_duplicate(staff_client_with, authors):
     client = staff_client_with(*IMPORTER)
     text = "title,author,content\nHello,taro,Body\n"
