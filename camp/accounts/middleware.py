@@ -58,11 +58,13 @@ class SessionLastSeenMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        # Only a request that already looked the member up: /healthz and the
+        # like touch neither the session nor the database, and must not here.
         session = getattr(request, "session", None)
-        user = getattr(request, "user", None)
-        if session is None or user is None or not session.session_key:
+        user = getattr(request, "_cached_user", None)
+        if session is None or user is None or not session.accessed:
             return response
-        if not user.is_authenticated:
+        if not (session.session_key and user.is_authenticated):
             return response
         now = time.time()
         if now - session.get(self.KEY, 0) >= settings.SESSION_SEEN_INTERVAL:

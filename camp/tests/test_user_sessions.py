@@ -117,3 +117,13 @@ def test_a_session_is_seen_again_once_the_interval_has_passed(member, settings):
     client.get(reverse("home"))
 
     assert UserSession.objects.get(user=member).last_seen_at > earlier
+
+
+def test_a_health_check_does_not_note_the_session(member, django_assert_num_queries):
+    client = log_in(member, "Laptop Firefox", "192.0.2.10")
+    UserSession.objects.filter(user=member).update(
+        last_seen_at=timezone.now() - timedelta(hours=2)
+    )
+
+    with django_assert_num_queries(0):
+        client.get(reverse("healthz"))
