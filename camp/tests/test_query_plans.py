@@ -178,7 +178,10 @@ def test_sorted_list_walks_its_index(seeded, name, sort, index):
 )
 def test_sorts_the_readme_lists_as_unindexed_sort_the_rows(seeded, name, sort):
     # If one of these gains an index, move it to SORT_INDEXES and update the README.
-    assert full_sort(page_plan(name, f"sort={sort}"))
+    # PostgreSQL 18 may read posts by status from the (status, created) index and
+    # sort within each status (an Incremental Sort): the rows are still sorted.
+    text = page_plan(name, f"sort={sort}")
+    assert full_sort(text) or "Incremental Sort" in text, text
 
 
 @pytest.mark.parametrize(
