@@ -31,6 +31,11 @@ def post_bulk_targets(*, params: dict) -> PostQuerySet:
     return post_by_ids(ids=params["ids"])
 
 
+def post_bulk_preview(*, rows: PostQuerySet, limit: int) -> list[Post]:
+    """The first `limit` of the posts a bulk action will change, in the list's order."""
+    return list(rows.select_related("author").order_by(*Post._meta.ordering)[:limit])
+
+
 def post_detail_queryset() -> PostQuerySet:
     return Post.objects.select_related("author")
 

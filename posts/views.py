@@ -19,7 +19,13 @@ from camp.records.mixins import EditingPresenceMixin, StaffRequiredMixin, Versio
 from .filters import POST_COLUMNS
 from .forms import PostForm
 from .models import Post
-from .selectors import deleted_posts, post_bulk_targets, post_detail_queryset, post_list
+from .selectors import (
+    deleted_posts,
+    post_bulk_preview,
+    post_bulk_targets,
+    post_detail_queryset,
+    post_list,
+)
 from .services import (
     POST_BULK_ACTIONS,
     QUICK_STATUSES,
@@ -172,6 +178,8 @@ class PostBulkView(listviews.BulkActionView):
 
     job_kind = "posts.bulk"
     rows_name = _("posts")
+    preview_rows = staticmethod(post_bulk_preview)
+    preview_template = "posts/post_bulk_preview.html"
 
     def targets(self, form):
         return post_bulk_targets(params=bulk_params(form))

@@ -39,6 +39,11 @@ def user_bulk_targets(*, params: dict) -> UserQuerySet:
     return user_by_ids(ids=params["ids"])
 
 
+def user_bulk_preview(*, rows: UserQuerySet, limit: int) -> list[User]:
+    """The first `limit` of the users a bulk action will change, in the list's order."""
+    return list(rows.order_by(*User._meta.ordering)[:limit])
+
+
 def user_detail_queryset() -> UserQuerySet:
     return User.objects.with_post_count()
 

@@ -32,6 +32,7 @@ from .filters import USER_COLUMNS
 from .forms import UserCreateForm, UserSetPasswordForm, UserUpdateForm
 from .models import User
 from .selectors import (
+    user_bulk_preview,
     user_bulk_targets,
     user_detail_queryset,
     user_list,
@@ -242,6 +243,8 @@ class UserBulkView(listviews.BulkActionView):
 
     job_kind = "users.bulk"
     rows_name = _("users")
+    preview_rows = staticmethod(user_bulk_preview)
+    preview_template = "users/user_bulk_preview.html"
 
     def targets(self, form):
         return user_bulk_targets(params=bulk_params(form))

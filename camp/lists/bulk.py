@@ -23,6 +23,10 @@ from camp.jobs.registry import BatchResult, JobKind, register
 #: watched on a job page than waited for.
 IN_REQUEST_LIMIT = 2_000
 
+#: How many of the rows an action will change its confirmation lists: enough
+#: to recognise the choice, read in one query whatever the number of rows.
+PREVIEW_ROWS = 10
+
 
 @dataclass(frozen=True)
 class BulkAction:

@@ -25,7 +25,7 @@ from camp.audit.services import audit_bulk_action, audit_client, audit_export
 from camp.jobs.services import job_enqueue
 from camp.records.mixins import StaffRequiredMixin
 
-from .bulk import IN_REQUEST_LIMIT, BulkAction, BulkActionForm, bulk_params
+from .bulk import IN_REQUEST_LIMIT, PREVIEW_ROWS, BulkAction, BulkActionForm, bulk_params
 from .columns import Columns
 from .exporting import (
     XLSX_LIMIT,
@@ -244,9 +244,10 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
     """Act on the ticked rows, or on all rows matching the filter, after a confirmation.
 
     The first POST (from the list) shows how many rows the action will
-    change; the confirming POST acts, in one transaction, if that count still
-    holds, and otherwise asks again. More than IN_REQUEST_LIMIT rows become a
-    background job of `job_kind`, and the answer is its page.
+    change, and the first PREVIEW_ROWS of them; the confirming POST acts, in
+    one transaction, if that count still holds, and otherwise asks again. More
+    than IN_REQUEST_LIMIT rows become a background job of `job_kind`, and the
+    answer is its page.
     """
 
     http_method_names = ["post"]
@@ -257,6 +258,11 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
     job_kind: str
     #: The list's name in a job's label, e.g. "posts".
     rows_name: str
+    #: `preview_rows(rows=pending, limit=n)`: the first n rows the action will
+    #: change, in the list's order, with what `preview_template` shows joined.
+    preview_rows: Callable[..., list]
+    #: The head and body of the confirmation's table of those rows.
+    preview_template: str
 
     def targets(self, form: BulkActionForm) -> QuerySet:
         """The rows chosen: all matching `form.cleaned_data["query"]`, or the ticked ids."""
@@ -278,22 +284,12 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
             raise PermissionDenied
         query = list_query(QueryDict(form.cleaned_data["query"]))
         targets = self.targets(form)
-        count = action.pending(targets, self.request.user).count()
+        pending = action.pending(targets, self.request.user)
+        count = pending.count()
         refused = action.refused(targets, self.request.user) if action.refused else 0
         expected = form.cleaned_data["expected"]
         if not form.cleaned_data["confirm"] or expected != count:
-            return self.render_to_response(
-                self.get_context_data(
-                    form=form,
-                    action=action,
-                    count=count,
-                    question=action.question % {"count": count},
-                    changed_since=expected is not None and expected != count,
-                    refused_note=refused_message(refused) if refused else "",
-                    query=query,
-                    list_url=resolve_url(self.list_url) + list_href(query),
-                )
-            )
+            return self.confirmation(form, action, pending, count, refused, query)
         if count > IN_REQUEST_LIMIT:
             job = job_enqueue(
                 kind=self.job_kind,
@@ -315,6 +311,26 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
         if refused:
             messages.warning(self.request, refused_message(refused))
         return self.back(query)
+
+    def confirmation(self, form, action, pending, count: int, refused: int, query: str):
+        """The page asking to confirm: the count, the first rows, and what is left out."""
+        expected = form.cleaned_data["expected"]
+        rows = self.preview_rows(rows=pending, limit=PREVIEW_ROWS) if count else []
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                action=action,
+                count=count,
+                question=action.question % {"count": count},
+                changed_since=expected is not None and expected != count,
+                refused_note=refused_message(refused) if refused else "",
+                preview=rows,
+                preview_more=max(count - len(rows), 0),
+                preview_template=self.preview_template,
+                query=query,
+                list_url=resolve_url(self.list_url) + list_href(query),
+            )
+        )
 
 
 class ExportView(StaffRequiredMixin, View):

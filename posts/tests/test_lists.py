@@ -344,6 +344,79 @@ def test_bulk_deleted_post_can_be_restored(staff_client_with, mixed):
     assert Post.objects.filter(pk=post.pk, title="jiro-draft").exists()
 
 
+def test_bulk_confirmation_lists_only_the_posts_the_action_will_change(staff_client_with, mixed):
+    client = staff_client_with(VIEW, CHANGE)
+    ids = [mixed["taro-draft"].pk, mixed["hanako-draft"].pk, mixed["taro-published"].pk]
+
+    response = client.post(BULK, {"action": "publish", "ids": ids})
+
+    assert [post.title for post in response.context["preview"]] == [
+        "hanako-draft",
+        "taro-draft",
+    ]
+    assert response.context["preview_more"] == 0
+    table = response.content.decode().split('class="table-wrap bulk-preview"')[1]
+    assert "hanako-draft" in table and "taro" in table and "Draft" in table
+    assert "taro-published" not in table
+    assert "more." not in table
+
+
+def test_bulk_confirmation_on_all_matching_lists_the_first_rows_and_how_many_more(
+    staff_client_with, authors
+):
+    from camp.lists.bulk import PREVIEW_ROWS
+
+    drafts = [DraftPostFactory(title=f"draft-{n:02}", author=authors["taro"]) for n in range(23)]
+    PostFactory(title="already-out", author=authors["taro"])
+    client = staff_client_with(VIEW, CHANGE)
+
+    response = client.post(BULK, {"action": "publish", "scope": "all", "query": "author=taro"})
+
+    newest_first = [post.title for post in reversed(drafts)][:PREVIEW_ROWS]
+    assert response.context["count"] == 23
+    assert [post.title for post in response.context["preview"]] == newest_first
+    assert response.context["preview_more"] == 23 - PREVIEW_ROWS
+    content = response.content.decode()
+    assert f"The first {PREVIEW_ROWS} of 23 rows" in content
+    assert f"… and {23 - PREVIEW_ROWS} more." in content
+    assert "already-out" not in content
+
+
+def test_bulk_confirmation_reads_its_rows_in_a_bounded_number_of_queries(
+    staff_client_with, authors
+):
+    from django.test.utils import CaptureQueriesContext
+
+    drafts = DraftPostFactory.create_batch(40, author=authors["hanako"])
+    client = staff_client_with(VIEW, CHANGE)
+    client.post(BULK, {"action": "archive", "ids": [drafts[0].pk]})
+
+    def queries(ids: list[int]) -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = client.post(BULK, {"action": "archive", "ids": ids})
+        assert response.context["count"] == len(ids)
+        return len(context.captured_queries)
+
+    few, many = queries([p.pk for p in drafts[:3]]), queries([p.pk for p in drafts])
+    assert few == many
+    # The member and their permissions (3), the count, the first rows with their authors.
+    assert many <= 5
+
+
+def test_bulk_confirmation_lists_the_rows_in_japanese(staff_client_with, authors):
+    DraftPostFactory.create_batch(12, author=authors["jiro"])
+    client = staff_client_with(VIEW, CHANGE)
+
+    response = client.post(
+        BULK, {"action": "publish", "scope": "all", "query": ""}, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+
+    content = response.content.decode()
+    assert "全 12 行のうち最初の 10 行" in content
+    assert "ほか 2 行" in content
+    assert "下書き" in content
+
+
 def test_bulk_action_asks_again_when_the_count_changed(staff_client_with, mixed):
     client = staff_client_with(VIEW, CHANGE)
 

@@ -156,6 +156,18 @@ def test_bulk_deactivate_all_matching_changes_as_many_as_announced(staff_client_
     }
 
 
+def test_bulk_confirmation_lists_only_the_users_the_action_will_change(staff_client_with, people):
+    client = staff_client_with(VIEW, CHANGE)
+    ids = [people["active-plain"].pk, people["gone-plain"].pk, client.user.pk]
+
+    response = client.post(BULK, {"action": "deactivate", "ids": ids})
+
+    assert [member.username for member in response.context["preview"]] == ["active-plain"]
+    table = response.content.decode().split('class="table-wrap bulk-preview"')[1]
+    assert people["active-plain"].email in table
+    assert "gone-plain" not in table and client.user.username not in table
+
+
 def test_bulk_deactivate_leaves_the_member_acting_active(staff_client_with, people):
     client = staff_client_with(VIEW, CHANGE)
 
