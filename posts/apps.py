@@ -12,14 +12,20 @@ class PostsConfig(AppConfig):
         from camp.lists.import_jobs import import_job_kind
 
         from .filters import POST_COLUMNS
-        from .selectors import post_bulk_targets, post_list
-        from .services import POST_BULK_ACTIONS, PostImporter
+        from .selectors import deleted_post_bulk_targets, post_bulk_targets, post_list
+        from .services import DELETED_POST_BULK_ACTIONS, POST_BULK_ACTIONS, PostImporter
 
         bulk_job_kind(
             key="posts.bulk",
             label=_("Bulk action on posts"),
             actions=POST_BULK_ACTIONS,
             targets=post_bulk_targets,
+        )
+        bulk_job_kind(
+            key="posts.restore",
+            label=_("Restore of deleted posts"),
+            actions=DELETED_POST_BULK_ACTIONS,
+            targets=deleted_post_bulk_targets,
         )
         xlsx_job_kind(
             key="posts.xlsx",

@@ -1,6 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
@@ -12,6 +12,7 @@ from camp.records.signals import bulk_written
 
 from .forms import PostImportForm
 from .models import Post
+from .selectors import still_deleted
 
 #: Rows per round trip in bulk actions: big enough to be fast, small enough for memory.
 BATCH_SIZE = 1000
@@ -170,8 +171,13 @@ class RestoreError(Exception):
 
 
 @transaction.atomic
-def post_restore(*, history_id: int) -> Post:
-    """Bring a deleted post back, with its original id, from its deletion record."""
+def post_restore(*, history_id: int, user=None) -> Post:
+    """Bring a deleted post back, with its original id, from its deletion record.
+
+    The save records it in the history ("Restored", by `user` or the request's
+    member) and, through the model's signals, keeps the author's post count
+    and the cached summaries right.
+    """
     record = Post.history.filter(history_id=history_id, history_type="-").first()
     if record is None:
         raise RestoreError(_("There is no deleted post with that history id."))
@@ -181,8 +187,54 @@ def post_restore(*, history_id: int) -> Post:
         raise RestoreError(_("The author of that post no longer exists."))
     post = record.instance
     post._change_reason = gettext_noop("Restored")
+    if user is not None:
+        post._history_user = user
     post.save(force_insert=True)
     return post
+
+
+def _author_exists() -> Exists:
+    return Exists(get_user_model().objects.filter(pk=OuterRef("author_id")))
+
+
+def post_restorable(records: QuerySet) -> QuerySet:
+    """The deletion records among `records` that a restore would bring back."""
+    return still_deleted(records).filter(_author_exists())
+
+
+def post_unrestorable(records: QuerySet) -> QuerySet:
+    """The still-deleted posts among `records` that cannot come back: their author is gone."""
+    return still_deleted(records).exclude(_author_exists())
+
+
+def post_batch_restore(*, batch: list, user=None) -> int:
+    """Restore each deletion record of `batch` that still can be; return how many were.
+
+    One by one through post_restore, each in its own savepoint, so that a post
+    restored meanwhile by someone else, or whose author went meanwhile, is
+    left out and the others still come back.
+    """
+    restored = 0
+    for record in batch:
+        try:
+            post_restore(history_id=record.history_id, user=user)
+        except RestoreError:
+            continue
+        restored += 1
+    return restored
+
+
+#: Past this many posts a bulk restore becomes a background job: each post is
+#: saved on its own (seven queries, with its savepoint, checks and history row),
+#: and 200 took 1.4 s on a loaded 2-core machine.
+RESTORE_IN_REQUEST_LIMIT = 200
+
+
+@transaction.atomic
+def post_bulk_restore(*, records: QuerySet, user=None) -> int:
+    """Restore the posts of the deletion records `records`, locked; return how many came back."""
+    rows = records.select_related(None).order_by("pk").select_for_update(of=("self",))
+    return post_batch_restore(batch=list(rows), user=user)
 
 
 class PostImporter(Importer):
@@ -283,9 +335,9 @@ POST_BULK_ACTIONS = {
             run_batch=lambda batch, user: post_batch_delete(batch=batch, user=user),
             question=ngettext_lazy(
                 "Delete %(count)d post? This cannot be undone here; deleted posts can be "
-                "restored one by one from Recently deleted.",
+                "restored from Recently deleted.",
                 "Delete %(count)d posts? This cannot be undone here; deleted posts can be "
-                "restored one by one from Recently deleted.",
+                "restored from Recently deleted.",
                 "count",
             ),
             done=ngettext_lazy(
@@ -293,5 +345,39 @@ POST_BULK_ACTIONS = {
             ),
             danger=True,
         ),
+    )
+}
+
+
+#: The bulk actions of Recently deleted, by the value the action menu sends.
+DELETED_POST_BULK_ACTIONS = {
+    "restore": BulkAction(
+        key="restore",
+        label=gettext_lazy("Restore"),
+        # Restoring brings a post back: adding, as the single restore.
+        permission="posts.add_post",
+        pending=lambda records, user: post_restorable(records),
+        refused=lambda records, user: post_unrestorable(records).count(),
+        refused_note=ngettext_lazy(
+            "%(count)d post cannot be restored and is left out: its author no longer exists.",
+            "%(count)d posts cannot be restored and are left out: their authors no longer exist.",
+            "count",
+        ),
+        skipped_note=ngettext_lazy(
+            "%(count)d ticked post is no longer deleted and is left out.",
+            "%(count)d ticked posts are no longer deleted and are left out.",
+            "count",
+        ),
+        run=lambda records, user: post_bulk_restore(records=records, user=user),
+        run_batch=lambda batch, user: post_batch_restore(batch=batch, user=user),
+        question=ngettext_lazy(
+            "Restore %(count)d post? It comes back with its id, as it was when deleted.",
+            "Restore %(count)d posts? They come back with their ids, as they were when deleted.",
+            "count",
+        ),
+        done=ngettext_lazy(
+            "%(count)d post was restored.", "%(count)d posts were restored.", "count"
+        ),
+        in_request_limit=RESTORE_IN_REQUEST_LIMIT,
     )
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("views/change/", views.PostSavedViewChangeView.as_view(), name="view_change"),
     path("views/remove/", views.PostSavedViewDeleteView.as_view(), name="view_remove"),
     path("deleted/", views.DeletedPostListView.as_view(), name="deleted"),
+    path("deleted/restore/", views.DeletedPostBulkView.as_view(), name="bulk_restore"),
     path("deleted/<int:history_id>/restore/", views.PostRestoreView.as_view(), name="restore"),
     path("<int:pk>/", views.PostDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.PostUpdateView.as_view(), name="update"),

@@ -9,6 +9,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, ListView, U
 
 from camp.lists import listviews
 from camp.lists.bulk import bulk_params
+from camp.lists.filters import list_query
 from camp.lists.listviews import ListPageMixin
 from camp.lists.paginator import SeekPaginator
 from camp.models import ListName
@@ -20,6 +21,8 @@ from .filters import POST_COLUMNS
 from .forms import PostForm
 from .models import Post
 from .selectors import (
+    deleted_post_bulk_preview,
+    deleted_post_bulk_targets,
     deleted_posts,
     post_bulk_preview,
     post_bulk_targets,
@@ -27,6 +30,7 @@ from .selectors import (
     post_list,
 )
 from .services import (
+    DELETED_POST_BULK_ACTIONS,
     POST_BULK_ACTIONS,
     QUICK_STATUSES,
     RestoreError,
@@ -141,7 +145,7 @@ class PostDeleteView(StaffRequiredMixin, DeleteView):
 
 
 class DeletedPostListView(StaffRequiredMixin, ListView):
-    """Recently deleted posts: who deleted each, and when."""
+    """Recently deleted posts: who deleted each, and when; search them, restore several."""
 
     permission_required = "posts.view_post"
     template_name = "posts/post_deleted_list.html"
@@ -149,7 +153,18 @@ class DeletedPostListView(StaffRequiredMixin, ListView):
     context_object_name = "records"
 
     def get_queryset(self):
-        return deleted_posts()
+        return deleted_posts(query=self.request.GET.get("q", ""))
+
+    def get_context_data(self, **kwargs):
+        user, params = self.request.user, self.request.GET
+        return super().get_context_data(
+            q=params.get("q", "").strip(),
+            list_query=list_query(params),
+            bulk_actions=[
+                a for a in DELETED_POST_BULK_ACTIONS.values() if user.has_perm(a.permission)
+            ],
+            **kwargs,
+        )
 
 
 class PostRestoreView(StaffRequiredMixin, View):
@@ -183,6 +198,23 @@ class PostBulkView(listviews.BulkActionView):
 
     def targets(self, form):
         return post_bulk_targets(params=bulk_params(form))
+
+
+class DeletedPostBulkView(listviews.BulkActionView):
+    """Restore the ticked deleted posts, or all those matching the search."""
+
+    permission_any = ("posts.add_post",)
+    template_name = "posts/post_deleted_confirm_bulk.html"
+    actions = DELETED_POST_BULK_ACTIONS
+    list_url = "posts:deleted"
+
+    job_kind = "posts.restore"
+    rows_name = _("posts")
+    preview_rows = staticmethod(deleted_post_bulk_preview)
+    preview_template = "posts/post_deleted_bulk_preview.html"
+
+    def targets(self, form):
+        return deleted_post_bulk_targets(params=bulk_params(form))
 
 
 class PostExportView(listviews.ExportView):

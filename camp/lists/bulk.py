@@ -48,6 +48,15 @@ class BulkAction:
     #: How many chosen rows the action would change but the member acting may
     #: not (they are left out, and the confirmation says so); None: no such rows.
     refused: Callable[[QuerySet, object], int] | None = None
+    #: ngettext_lazy text with a `count` placeholder saying why refused rows are
+    #: left out; None: "you may not change them".
+    refused_note: str | Promise | None = None
+    #: ngettext_lazy text with a `count` placeholder for ticked rows the action
+    #: would not change (gone, or already as asked); None: not mentioned.
+    skipped_note: str | Promise | None = None
+    #: Past this many rows the action becomes a job, if fewer than IN_REQUEST_LIMIT
+    #: (an action that saves row by row); None: IN_REQUEST_LIMIT.
+    in_request_limit: int | None = None
 
 
 class IdListField(forms.Field):

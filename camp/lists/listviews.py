@@ -240,6 +240,13 @@ def refused_message(count: int) -> str:
     ) % {"count": count}
 
 
+def refused_text(action: BulkAction, count: int) -> str:
+    """Why `count` rows the action would change are left out."""
+    if action.refused_note is None:
+        return refused_message(count)
+    return action.refused_note % {"count": count}
+
+
 class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
     """Act on the ticked rows, or on all rows matching the filter, after a confirmation.
 
@@ -290,7 +297,7 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
         expected = form.cleaned_data["expected"]
         if not form.cleaned_data["confirm"] or expected != count:
             return self.confirmation(form, action, pending, count, refused, query)
-        if count > IN_REQUEST_LIMIT:
+        if count > min(IN_REQUEST_LIMIT, action.in_request_limit or IN_REQUEST_LIMIT):
             job = job_enqueue(
                 kind=self.job_kind,
                 owner=self.request.user,
@@ -303,19 +310,22 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
                 request=self.request, action=action.key, model=targets.model, rows=count
             )
             if refused:
-                messages.warning(self.request, refused_message(refused))
+                messages.warning(self.request, refused_text(action, refused))
             return HttpResponseRedirect(job.get_absolute_url())
         done = action.run(targets, self.request.user)
         audit_bulk_action(request=self.request, action=action.key, model=targets.model, rows=done)
         messages.success(self.request, action.done % {"count": done})
         if refused:
-            messages.warning(self.request, refused_message(refused))
+            messages.warning(self.request, refused_text(action, refused))
         return self.back(query)
 
     def confirmation(self, form, action, pending, count: int, refused: int, query: str):
         """The page asking to confirm: the count, the first rows, and what is left out."""
         expected = form.cleaned_data["expected"]
         rows = self.preview_rows(rows=pending, limit=PREVIEW_ROWS) if count else []
+        skipped = 0
+        if action.skipped_note is not None and form.cleaned_data["scope"] == form.SELECTED:
+            skipped = len(form.cleaned_data["ids"]) - count - refused
         return self.render_to_response(
             self.get_context_data(
                 form=form,
@@ -323,7 +333,8 @@ class BulkActionView(AnyPermissionMixin, StaffRequiredMixin, FormView):
                 count=count,
                 question=action.question % {"count": count},
                 changed_since=expected is not None and expected != count,
-                refused_note=refused_message(refused) if refused else "",
+                refused_note=refused_text(action, refused) if refused else "",
+                skipped_note=action.skipped_note % {"count": skipped} if skipped > 0 else "",
                 preview=rows,
                 preview_more=max(count - len(rows), 0),
                 preview_template=self.preview_template,

@@ -198,6 +198,8 @@ ENTRY: dict[str, frozenset[str] | dict[str, frozenset[str]]] = {
     "posts:deleted": frozenset({"viewer"}),
     # Restoring brings a post back: adding, not changing.
     "posts:restore": frozenset({"adder"}),
+    # Restoring several at once: the same permission as one.
+    "posts:bulk_restore": frozenset({"adder"}),
     "posts:detail": frozenset({"viewer"}),
     "posts:update": frozenset({"changer"}),
     # Publish, archive, back to draft from the post's page.
