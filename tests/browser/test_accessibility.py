@@ -50,6 +50,20 @@ def test_every_page_type_has_no_serious_accessibility_violations(
         page.goto(path)
         check(name)
 
+    # Bulk confirmations list the rows they will change; Recently deleted has its own.
+    page.goto("/posts/?status=draft")
+    page.locator("table.records tbody input[name=ids]").first.check()
+    page.get_by_role("button", name="Run on ticked rows").click()
+    expect(page.locator("form.confirm table")).to_be_visible()
+    check("bulk confirmation")
+    records["archived"].delete()
+    page.goto("/posts/deleted/?q=autumn")
+    check("recently deleted posts")
+    page.locator("table.records tbody input[name=ids]").first.check()
+    page.get_by_role("button", name="Run on ticked rows").click()
+    expect(page.locator("form.confirm table")).to_be_visible()
+    check("bulk restore confirmation")
+
     page.goto("/posts/new/")
     field(page, "Title").fill("")
     page.get_by_role("button", name="Save").click()

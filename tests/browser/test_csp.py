@@ -59,6 +59,7 @@ def test_camp_pages_break_no_content_security_policy(page, staff_member, records
             f"/posts/{post.pk}/",
             f"/posts/{post.pk}/edit/",
             f"/posts/{post.pk}/delete/",
+            "/posts/deleted/?q=camp",
             "/audit/",
             "/no-such-page/",
         ],

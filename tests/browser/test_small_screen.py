@@ -52,3 +52,12 @@ def test_pages_fit_a_360px_phone_and_navigation_is_reachable(
     open_main_navigation(page)
     main_navigation(page).get_by_role("link", name="Users", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Users")
+
+    records["packing"].delete()
+    page.goto("/posts/deleted/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recently deleted posts")
+    assert_fits_the_screen(page, "the recently deleted posts")
+    page.locator("table.records tbody input[name=ids]").first.check()
+    page.get_by_role("button", name="Run on ticked rows").click()
+    expect(page.locator("form.confirm table")).to_be_visible()
+    assert_fits_the_screen(page, "the bulk restore confirmation")
