@@ -13,7 +13,7 @@ import re
 import signal
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -198,6 +198,18 @@ def user(db):
 @pytest.fixture
 def post(db):
     return PostFactory()
+
+
+def preview_import(client: Client, url: str, file, **extra) -> HttpResponse:
+    """Upload `file` to a list's import page `url`, run here the preview job it queues, and
+    return the page showing the preview (or the form with its errors, if the file was refused)."""
+    from camp.jobs.services import job_run
+
+    response = client.post(url, {"file": file}, **extra)
+    if response.status_code != 302:
+        return response
+    job_run(job_id=int(parse_qs(urlsplit(response.url).query)["preview"][0]))
+    return client.get(response.url, **extra)
 
 
 def mark_reauthenticated(client: Client, user) -> None:

@@ -67,11 +67,12 @@ class SavedView(models.Model):
 
 
 class PendingImport(models.Model):
-    """An uploaded CSV kept between its preview and its confirmation.
+    """An uploaded CSV kept from its upload, through its preview, to its import.
 
     In the database rather than on one server's disk or in the session (which
-    every later request would load): any server can confirm it, and it is
-    deleted once confirmed or replaced.
+    every later request would load): any worker can preview or import it, and
+    it is deleted once imported or replaced. The rows wait in pieces of
+    JOBS_BATCH_SIZE (PendingImportPiece), so a job reads one batch at a time.
     """
 
     owner = models.ForeignKey(
@@ -82,7 +83,13 @@ class PendingImport(models.Model):
     )
     list_name = models.CharField(_("list"), max_length=20, choices=ListName)
     filename = models.CharField(_("file name"), max_length=255, blank=True)
-    text = models.TextField(_("text"))
+    #: The name of the encoding the file was read in, as the page shows it.
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    #: The column names of the file's first row, lower-cased.
+    header = models.JSONField(_("header"), default=list)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    #: Its preview found no errors, so it may be imported.
+    checked = models.BooleanField(_("checked"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -91,6 +98,27 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class PendingImportPiece(models.Model):
+    """A batch of an uploaded CSV's rows, as the file has them (camp.lists.importing.Piece)."""
+
+    pending = models.ForeignKey(PendingImport, on_delete=models.CASCADE, related_name="pieces")
+    seq = models.PositiveIntegerField()
+    first_line = models.PositiveIntegerField()
+    text = models.TextField()
+    #: [line, earlier line, what] for each row naming the record an earlier row names.
+    repeats = models.JSONField(default=list)
+    #: The preview's errors for these rows, as [line, [reason, ...]].
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pending", "seq"], name="camp_pendingimportpiece_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pending_id}/{self.seq}"
 
 
 class PendingIndex(models.Model):

@@ -462,13 +462,13 @@ JOBS_BATCH_SIZE = env.int("JOBS_BATCH_SIZE", default=1000)
 # Hours a file a job made (an XLSX export) can be downloaded before it is deleted.
 JOBS_FILE_RETENTION_HOURS = env.int("JOBS_FILE_RETENTION_HOURS", default=24)
 
-# CSV imports: the largest file in bytes and the most rows. A preview and a
-# confirm each validate every row in the request, so the defaults keep both
-# within a few seconds. The import page refuses a bigger upload from its
-# Content-Length, before reading it; the proxy in front (nginx's
-# client_max_body_size) should cap the body a little above this.
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
-IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5_000)
+# CSV imports: the largest file in bytes and the most rows. The request only
+# reads the upload into the database; its preview and its import are jobs. The
+# import page refuses a bigger upload from its Content-Length, before reading
+# it; the proxy in front (nginx's client_max_body_size) should cap the body a
+# little above this.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
 
 
 # Metrics

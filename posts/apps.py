@@ -37,6 +37,8 @@ class PostsConfig(AppConfig):
         import_job_kind(
             key="posts.import",
             label=_("Import of posts"),
+            preview_label=_("Preview of an import of posts"),
+            import_url="posts:import",
             permissions=("posts.add_post", "posts.change_post"),
             importer=lambda owner: PostImporter(),
         )

@@ -254,6 +254,7 @@ class PostImporter(Importer):
             post = posts.filter(pk=int(raw_id)).first()
             if post is not None:
                 return post
+            self.notes.append(_("No post has the id %(id)s.") % {"id": raw_id})
         title, author = row.get("title", "").strip(), row.get("author", "").strip()
         same = list(posts.filter(title=title, author__username=author).order_by("pk")[:2])
         if len(same) > 1:
@@ -261,6 +262,13 @@ class PostImporter(Importer):
                 _("Several posts have this title and author: add the id of the one to change.")
             )
         return same[0] if same else None
+
+    def keys(self, row: dict[str, str]) -> list[tuple[str, object]]:
+        raw_id = row.get("id", "").strip()
+        if raw_id:
+            return [(gettext_noop("id"), raw_id.lstrip("0"))]
+        title, author = row.get("title", "").strip(), row.get("author", "").strip()
+        return [(gettext_noop("title and author"), (title, author))]
 
     def form(self, data: dict, instance: Post | None) -> PostImportForm:
         return PostImportForm(data, instance=instance)
@@ -275,7 +283,13 @@ class PostImporter(Importer):
 
     def cell_data(self, column: str, value: str) -> object:
         if column == "status":
-            return value.strip().lower() or KEEP
+            status = value.strip().lower()
+            if status and status not in Post.Status.values:
+                raise RowError(
+                    _("Status: “%(value)s” is not one of %(statuses)s.")
+                    % {"value": value.strip(), "statuses": ", ".join(Post.Status.values)}
+                )
+            return status or KEEP
         return super().cell_data(column, value)
 
     def new_data(self) -> dict:

@@ -33,8 +33,8 @@ from .services import (
     DELETED_POST_BULK_ACTIONS,
     POST_BULK_ACTIONS,
     QUICK_STATUSES,
+    PostImporter,
     RestoreError,
-    post_import,
     post_quick_set_status,
     post_restore,
 )
@@ -233,12 +233,14 @@ class PostImportView(listviews.ImportView):
     template_name = "posts/post_import.html"
     list_name = ListName.POSTS
     list_url = "posts:list"
-    importer = staticmethod(post_import)
+    import_job_kind = "posts.import"
+
+    def get_importer(self) -> PostImporter:
+        return PostImporter()
 
 
 class PostImportConfirmView(listviews.ImportConfirmView, PostImportView):
     import_url = "posts:import"
-    import_job_kind = "posts.import"
 
 
 class PostSavedViewsView(listviews.SavedViewsView):

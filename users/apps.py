@@ -31,6 +31,8 @@ class UsersConfig(AppConfig):
         import_job_kind(
             key="users.import",
             label=_("Import of users"),
+            preview_label=_("Preview of an import of users"),
+            import_url="users:import",
             permissions=("users.add_user", "users.change_user"),
             importer=lambda owner: UserImporter(by=owner),
         )

@@ -116,6 +116,11 @@ class UserImporter(Importer):
             row["username"] = user.username
         return user
 
+    def keys(self, row: dict[str, str]) -> list[tuple[str, object]]:
+        username, email = row.get("username", "").strip(), row.get("email", "").strip()
+        keys = [(gettext_noop("username"), username.lower())] if username else []
+        return keys + ([(gettext_noop("email address"), email.lower())] if email else [])
+
     def __init__(self, *, by):
         #: The member importing: what a row may change depends on who they are.
         self.by = by

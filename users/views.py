@@ -40,7 +40,7 @@ from .selectors import (
     user_suggestions,
     user_summary,
 )
-from .services import USER_BULK_ACTIONS, user_import, user_set_active
+from .services import USER_BULK_ACTIONS, UserImporter, user_set_active
 
 
 class UserListView(StaffRequiredMixin, ListPageMixin, ListView):
@@ -271,15 +271,14 @@ class UserImportView(listviews.ImportView):
     template_name = "users/user_import.html"
     list_name = ListName.USERS
     list_url = "users:list"
-    importer = staticmethod(user_import)
+    import_job_kind = "users.import"
 
-    def run_import(self, text: str, *, commit: bool):
-        return self.importer(text=text, commit=commit, by=self.request.user)
+    def get_importer(self) -> UserImporter:
+        return UserImporter(by=self.request.user)
 
 
 class UserImportConfirmView(listviews.ImportConfirmView, UserImportView):
     import_url = "users:import"
-    import_job_kind = "users.import"
 
 
 class UserSavedViewsView(listviews.SavedViewsView):

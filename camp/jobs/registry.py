@@ -28,6 +28,8 @@ class JobKind:
     batch: Callable[..., BatchResult]
     #: The sentence the job page shows once done, from the job.
     outcome: Callable[[Any], str] = lambda job: ""
+    #: Where the job's result is shown beyond its own page (e.g. an import's preview), or "".
+    result_url: Callable[[Any], str] = lambda job: ""
     #: Drop what a run kept in the worker's memory or disk, however it ended.
     cleanup: Callable[[Any], None] = lambda job: None
 

@@ -9,6 +9,7 @@ from django.views.generic.edit import ProcessFormView
 
 from camp.records.mixins import StaffRequiredMixin
 
+from .registry import job_kind
 from .selectors import job_file, job_file_chunks, job_list, notification_list
 from .services import job_cancel, notifications_mark_read
 
@@ -34,7 +35,11 @@ class JobDetailView(StaffRequiredMixin, DetailView):
         return job_list(user=self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(file=job_file(job=self.object), **kwargs)
+        return super().get_context_data(
+            file=job_file(job=self.object),
+            result_url=job_kind(self.object.kind).result_url(self.object),
+            **kwargs,
+        )
 
 
 class JobFileView(StaffRequiredMixin, SingleObjectMixin, View):

@@ -1,14 +1,20 @@
 """Import records from CSV: every row validated by a ModelForm, all or nothing.
 
-A run happens inside one transaction. A dry run (the preview), or any run
-with a row error, rolls it back, so what the preview announces is exactly
-what confirming does, duplicates within the file included.
+An upload is read once, in the request: its encoding found, its header and
+shape checked, and its rows stored in pieces of JOBS_BATCH_SIZE
+(stored_upload()). A preview job then runs every piece as a dry run, rolled
+back, and an import job runs them again, each committed. A row repeating an
+earlier row's record (same id, same title and author, same username...) is an
+error of its own, so no piece depends on another: what the preview announces
+is what importing does.
 """
 
+import codecs
+import contextlib
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django import forms
@@ -19,11 +25,10 @@ from django.utils.translation import gettext_noop
 
 #: The largest CSV accepted, in bytes (settings.IMPORT_MAX_BYTES).
 MAX_IMPORT_BYTES = settings.IMPORT_MAX_BYTES
-#: The most data rows one file may hold (settings.IMPORT_MAX_ROWS): each row is
-#: validated and saved twice (preview, then import), a few milliseconds each.
+#: The most data rows one file may hold (settings.IMPORT_MAX_ROWS).
 MAX_IMPORT_ROWS = settings.IMPORT_MAX_ROWS
 
-#: Encodings read_upload() tries, in order, with the name the page shows.
+#: Encodings upload_encoding() tries, in order, with the name the page shows.
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp932", "Shift_JIS"))
 
 # Latin-1 (or Windows-1252) text often decodes as cp932 without an error, as
@@ -65,38 +70,55 @@ def too_large_message() -> str:
     return _("The file is larger than %(size)d MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
 
 
-def read_upload(upload) -> str:
-    """Return the text of an uploaded CSV: UTF-8 (with or without BOM) or Shift_JIS."""
-    return decode_upload(upload)[0]
+def not_csv_message() -> str:
+    return _(
+        "The file is not a CSV in UTF-8 or Shift_JIS (a file from a western Windows,"
+        " in Latin-1, is neither): save it as “CSV UTF-8” and upload it again."
+    )
 
 
-def decode_upload(upload) -> tuple[str, str]:
-    """Return the text of an uploaded CSV and the name of the encoding it was read in.
+def _reads_as(chunks: Iterable[bytes], encoding: str) -> bool:
+    """Whether every byte of `chunks` decodes in `encoding` into text, not binary or mojibake."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for data in chunks:
+            text = decoder.decode(data)
+            if "\x00" in text or (encoding == "cp932" and _LATIN_AS_CP932.search(text)):
+                return False
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def upload_encoding(upload) -> tuple[str, str]:
+    """Return the encoding an uploaded CSV is in and the name the page shows for it.
 
     Excel saves "CSV UTF-8" with a BOM and plain "CSV" in the system's code
     page, which on Japanese Windows is Shift_JIS (cp932). A file in another
     code page (Latin-1 from a western Windows) is refused rather than shown as
-    mojibake.
+    mojibake. The upload is read a chunk at a time, never whole.
     """
-    data = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
+    if upload.size > MAX_IMPORT_BYTES:
         raise ImportFileError(too_large_message())
     for encoding, name in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        if encoding == "cp932" and _LATIN_AS_CP932.search(text):
-            break
-        return text, name
-    raise ImportFileError(
-        _(
-            "The file is not a CSV in UTF-8 or Shift_JIS (a file from a western Windows,"
-            " in Latin-1, is neither): save it as “CSV UTF-8” and upload it again."
-        )
-    )
+        upload.seek(0)
+        if _reads_as(upload.chunks(), encoding):
+            upload.seek(0)
+            return encoding, name
+    raise ImportFileError(not_csv_message())
+
+
+def upload_lines(upload, encoding: str) -> Iterator[str]:
+    """The lines of an uploaded CSV as text, line endings kept (as csv.reader wants them)."""
+    upload.seek(0)
+    text = io.TextIOWrapper(upload.file, encoding=encoding, newline="")
+    try:
+        yield from text
+    finally:
+        # The upload's own file outlives this reader, unless the request closed it first.
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 @dataclass
@@ -106,6 +128,8 @@ class RowOutcome:
     label: str = ""
     changes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: What the preview should point out about a row that imports, e.g. an id not found.
+    notes: list[str] = field(default_factory=list)
     #: The row's cells by column, kept for a row with errors (for the errors file).
     values: dict[str, str] = field(default_factory=dict)
 
@@ -117,8 +141,6 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     committed: bool = False
-    #: Rows were left for a later run (run() was given a `limit`).
-    more: bool = False
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
@@ -148,27 +170,106 @@ class ImportResult:
         return not self.file_errors and not self.errors
 
 
-def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """Return the header (lower-cased) and the rows as (line number, {column: value}).
+def csv_records(lines: Iterable[str] | str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Return the header (lower-cased) and the rows as (line number, cells).
 
-    The line number is where the row starts in the file, the header being
-    line 1, so a cell spanning lines does not shift the ones after it.
+    `lines` is a CSV's text, or its lines. The line number is where the row
+    starts in the file, the header being line 1, so a cell spanning lines does
+    not shift the ones after it. Blank rows are skipped.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if isinstance(lines, str):
+        lines = io.StringIO(lines, newline="")
+    reader = csv.reader(lines)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except (StopIteration, csv.Error):
         header = []
+    return header, _records(reader, first_line=1)
 
-    def rows():
-        start = reader.line_num + 1
-        for values in reader:
-            if any(value.strip() for value in values):
-                cells = [_unescape(value) for value in values]
-                yield start, dict(zip(header, cells, strict=False))
-            start = reader.line_num + 1
 
-    return header, rows()
+def _records(reader, *, first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """The rows `reader` reads, as (line number, cells); its first line is line `first_line`."""
+    start = reader.line_num + first_line
+    for values in reader:
+        if any(value.strip() for value in values):
+            yield start, [_unescape(value) for value in values]
+        start = reader.line_num + first_line
+
+
+@dataclass
+class Piece:
+    """A run of an upload's rows, as the file has them, for one job batch."""
+
+    #: The line of the file the text starts at.
+    first_line: int
+    text: str
+    rows: int
+    #: [line, earlier line, what] for each row naming the record an earlier row names.
+    repeats: list[list]
+
+
+def piece_rows(*, text: str, first_line: int, repeats: list[list]) -> list[list]:
+    """The rows of a piece's text as [line, cells, repeat], as Importer.file_rows() gives them."""
+    repeat_of = {line: [earlier, what] for line, earlier, what in repeats}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return [
+        [line, cells, repeat_of.get(line)]
+        for line, cells in _records(reader, first_line=first_line)
+    ]
+
+
+class _Taken:
+    """The lines a csv.reader takes from `lines`, kept until collected, and how many so far."""
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines = iter(lines)
+        self._kept: list[str] = []
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._kept.append(line)
+        self.count += 1
+        return line
+
+    def collect(self) -> str:
+        text, self._kept = "".join(self._kept), []
+        return text
+
+
+def upload_pieces(
+    importer: "Importer", upload, *, rows: int
+) -> tuple[str, list[str], Iterator[Piece]]:
+    """Read an uploaded CSV: its encoding's name, its header, and its rows in pieces of `rows`.
+
+    The text of each piece is the file's own lines, parsed again by the job
+    that reads it: cheaper to store than the parsed cells. Raise
+    ImportFileError (also while the pieces are read) for a file that cannot
+    be imported as a whole.
+    """
+    encoding, name = upload_encoding(upload)
+    lines = _Taken(upload_lines(upload, encoding))
+    header, records = csv_records(lines)
+    if errors := importer.header_errors(header):
+        raise ImportFileError(" ".join(errors))
+    lines.collect()
+
+    def pieces() -> Iterator[Piece]:
+        first_line, count, repeats = lines.count + 1, 0, []
+        for line, _cells, repeat in importer.file_rows(header, records):
+            count += 1
+            if repeat:
+                repeats.append([line, *repeat])
+            if count == rows:
+                yield Piece(first_line, lines.collect(), count, repeats)
+                first_line, count, repeats = lines.count + 1, 0, []
+        if count:
+            yield Piece(first_line, lines.collect(), count, repeats)
+
+    return name, header, pieces()
 
 
 def _unescape(value: str) -> str:
@@ -200,6 +301,8 @@ class Importer:
 
     #: Whether this run locks the rows it reads (a real run) or not (a dry run).
     locking = True
+    #: The notes of the row being imported: match() and cell_data() may add to them.
+    notes: list[str]
 
     def match(self, row: dict[str, str]) -> models.Model | None:
         """Return the existing record `row` describes, or None to create one.
@@ -230,62 +333,100 @@ class Importer:
         """Turn a cell into form data (KEEP: leave the field as it is); raise RowError if bad."""
         return value.strip() if column != "content" else value
 
-    def run(
-        self, text: str, *, commit: bool, start: int = 0, limit: int | None = None
-    ) -> ImportResult:
-        """Validate and save every row; keep the changes only if `commit` and every row passed.
+    def keys(self, row: dict[str, str]) -> list[tuple[str, object]]:
+        """What names the record `row` is about, as (what, value) pairs: no two rows may share one.
 
-        `start` and `limit` take a slice of the rows (a job's batch): the rows
-        before `start` are skipped, and after `limit` rows the run stops with
-        `more` set if any are left.
+        `what` is marked with gettext_noop, for the message about a repeated row.
         """
-        result = ImportResult()
-        # A dry run takes no row locks, so overlapping previews do not wait on each other.
-        self.locking = commit
-        header, rows = csv_records(text)
-        result.header = header
-        missing = [name for name in self.required if name not in header]
-        twice = sorted({name for name in header if name and header.count(name) > 1})
+        return []
+
+    def header_errors(self, header: list[str]) -> list[str]:
+        """Why a file with this header cannot be imported at all; empty if it can."""
         if not header:
-            result.file_errors.append(_("The file is empty."))
-        elif twice:
+            return [_("The file is empty.")]
+        twice = sorted({name for name in header if name and header.count(name) > 1})
+        if twice:
             # Which of the two would win is a guess: refuse rather than keep the last.
-            result.file_errors.append(
+            return [
                 _("The file has the column %(columns)s more than once.")
                 % {"columns": ", ".join(twice)}
-            )
-        elif missing:
-            result.file_errors.append(
-                _("The file has no column %(columns)s.") % {"columns": ", ".join(missing)}
-            )
+            ]
+        missing = [name for name in self.required if name not in header]
+        if missing:
+            return [_("The file has no column %(columns)s.") % {"columns": ", ".join(missing)}]
+        return []
+
+    def ignored_columns(self, header: list[str]) -> list[str]:
+        known = {*self.columns, *self.match_columns}
+        return [name for name in header if name and name not in known]
+
+    def file_rows(
+        self, header: list[str], records: Iterable[tuple[int, list[str]]]
+    ) -> Iterator[list]:
+        """The file's rows as [line, cells, repeat]: `repeat` is None or [line, what] of an
+        earlier row naming the same record. Raise ImportFileError if the file is not valid CSV,
+        has too many rows or none.
+
+        Only a hash of each key is kept, so a million rows take a few tens of MB.
+        """
+        seen: dict[int, tuple[int, str]] = {}
+        count, line = 0, 1
+        try:
+            for line, cells in records:
+                count += 1
+                if count > MAX_IMPORT_ROWS:
+                    raise ImportFileError(
+                        _("The file has more than %(rows)d rows.") % {"rows": MAX_IMPORT_ROWS}
+                    )
+                repeat = None
+                for what, value in self.keys(dict(zip(header, cells, strict=False))):
+                    digest = hash((what, value))
+                    if digest in seen:
+                        repeat = list(seen[digest])
+                        break
+                    seen[digest] = (line, what)
+                yield [line, cells, repeat]
+        except csv.Error as error:
+            raise ImportFileError(
+                _("The file is not valid CSV after line %(line)d: %(error)s")
+                % {"line": line, "error": error}
+            ) from None
+        if not count:
+            raise ImportFileError(_("The file has no rows."))
+
+    def run(self, text: str, *, commit: bool) -> ImportResult:
+        """Import a whole CSV in one transaction, kept only if `commit` and every row passed."""
+        header, records = csv_records(text)
+        result = ImportResult(header=header, file_errors=self.header_errors(header))
         if result.file_errors:
             return result
-        known = {*self.columns, *self.match_columns}
-        result.ignored_columns = [n for n in header if n and n not in known]
+        try:
+            rows = list(self.file_rows(header, records))
+        except ImportFileError as error:
+            result.file_errors.append(str(error))
+            return result
+        return self.run_rows(rows, header=header, commit=commit)
+
+    def run_rows(self, rows: Iterable[list], *, header: list[str], commit: bool) -> ImportResult:
+        """Validate and save `rows` ([line, cells, repeat], as file_rows() gives them) in one
+        transaction, kept only if `commit` and every row passed."""
+        result = ImportResult(header=header, ignored_columns=self.ignored_columns(header))
+        # A dry run takes no row locks, so overlapping previews do not wait on each other.
+        self.locking = commit
         with transaction.atomic():
-            try:
-                for index, (line, row) in enumerate(rows):
-                    if index >= MAX_IMPORT_ROWS:
-                        result.file_errors.append(
-                            _("The file has more than %(rows)d rows.") % {"rows": MAX_IMPORT_ROWS}
-                        )
-                        break
-                    if index < start:
-                        continue
-                    if limit is not None and len(result.rows) >= limit:
-                        result.more = True
-                        break
+            for line, cells, repeat in rows:
+                row = dict(zip(header, cells, strict=False))
+                if repeat:
+                    outcome = RowOutcome(line=line, action=ERROR, label=self.label(row))
+                    outcome.errors.append(
+                        _("This row repeats line %(line)d (the same %(what)s).")
+                        % {"line": repeat[0], "what": _(repeat[1])}
+                    )
+                else:
                     outcome = self._row(line, row)
-                    if outcome.action == ERROR:
-                        outcome.values = row
-                    result.rows.append(outcome)
-            except csv.Error as error:
-                result.file_errors.append(
-                    _("The file is not valid CSV after line %(line)d: %(error)s")
-                    % {"line": result.rows[-1].line if result.rows else 1, "error": error}
-                )
-            if not result.rows and not result.file_errors and not start:
-                result.file_errors.append(_("The file has no rows."))
+                if outcome.action == ERROR:
+                    outcome.values = row
+                result.rows.append(outcome)
             result.committed = commit and result.ok
             if not result.committed:
                 transaction.set_rollback(True)
@@ -293,6 +434,7 @@ class Importer:
 
     def _row(self, line: int, row: dict[str, str]) -> RowOutcome:
         outcome = RowOutcome(line=line, action=ERROR, label=self.label(row))
+        self.notes = outcome.notes
         try:
             instance = self.match(row)
             data = self.instance_data(instance) if instance else self.new_data()

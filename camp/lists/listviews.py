@@ -4,7 +4,6 @@ Each app's views subclass these, naming its selectors, services, columns and
 templates in class attributes.
 """
 
-from collections.abc import Callable
 from functools import cached_property
 from http import HTTPStatus
 
@@ -37,16 +36,11 @@ from .exporting import (
 )
 from .filters import list_href, list_query
 from .forms import ImportUploadForm, SavedViewForm
-from .import_jobs import IMPORT_LABEL, import_params
-from .importing import (
-    MAX_IMPORT_BYTES,
-    ImportFileError,
-    ImportResult,
-    decode_upload,
-    too_large_message,
-)
+from .import_jobs import IMPORT_LABEL, PREVIEW_LABEL, ImportPreview, import_params, preview_kind
+from .importing import MAX_IMPORT_BYTES, Importer, ImportFileError, too_large_message
 from .preferences import DENSITIES, PER_PAGE_CHOICES, ListPreferences, list_preferences
 from .selectors import (
+    import_preview_job,
     pending_import,
     saved_view_owned,
     saved_view_visible,
@@ -55,6 +49,7 @@ from .selectors import (
 from .services import (
     pending_import_create,
     pending_import_enqueue,
+    pending_import_preview,
     saved_view_delete,
     saved_view_save,
 )
@@ -408,18 +403,40 @@ def _csrf_refusal(request) -> HttpResponse | None:
 # view could look at its size: the import views check the size, then the token.
 @method_decorator(csrf_exempt, name="dispatch")
 class ImportView(StaffRequiredMixin, FormView):
-    """Upload a CSV and see, without anything written, what importing it would do."""
+    """Upload a CSV, then watch its preview (a job): what importing it would do, nothing written.
+
+    The upload is read and stored in the request; the page then shows the
+    preview job `?preview=<id>`, refreshing itself until the job is done.
+    """
 
     form_class = ImportUploadForm
     list_name = ""
     list_url = ""
-    importer: Callable[..., ImportResult]
+    #: The key of the list's import job kind (camp.lists.import_jobs); its preview's is beside it.
+    import_job_kind: str
+
+    def get_importer(self) -> Importer:
+        raise NotImplementedError
+
+    @cached_property
+    def preview_job(self):
+        return import_preview_job(
+            user=self.request.user,
+            kind=preview_kind(self.import_job_kind),
+            pk=self.request.GET.get("preview", ""),
+        )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(list_url=resolve_url(self.list_url), **kwargs)
-
-    def run_import(self, text: str, *, commit: bool) -> ImportResult:
-        return self.importer(text=text, commit=commit)
+        job, pending, result = self.preview_job, None, None
+        if job is not None:
+            pending = pending_import(
+                user=self.request.user, list_name=self.list_name, pk=job.params["pending"]
+            )
+            if job.state == job.State.DONE:
+                result = ImportPreview.from_job(job)
+        return super().get_context_data(
+            list_url=resolve_url(self.list_url), job=job, pending=pending, result=result, **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         try:
@@ -441,32 +458,30 @@ class ImportView(StaffRequiredMixin, FormView):
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            text, encoding = decode_upload(upload)
+            pending = pending_import_create(
+                owner=self.request.user,
+                list_name=self.list_name,
+                upload=upload,
+                importer=self.get_importer(),
+            )
         except ImportFileError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        result = self.run_import(text, commit=False)
-        pending = None
-        if result.ok:
-            pending = pending_import_create(
-                owner=self.request.user, list_name=self.list_name, filename=upload.name, text=text
-            )
-        return self.render_to_response(
-            self.get_context_data(form=form, result=result, pending=pending, encoding=encoding)
+        job = pending_import_preview(
+            pending=pending,
+            kind=preview_kind(self.import_job_kind),
+            owner=self.request.user,
+            label=PREVIEW_LABEL % {"file": pending.filename},
+            params=import_params(pending=pending, client=audit_client(self.request)),
         )
+        return HttpResponseRedirect(f"{self.request.path}?preview={job.pk}")
 
 
 class ImportConfirmView(ImportView):
-    """Queue the real run of the previewed upload as a job, and go to the job's page.
-
-    The job validates the whole file again before writing (all rows, or, if any
-    now fails, none), then writes it in batches.
-    """
+    """Queue the import of an upload whose preview found no errors, and go to the job's page."""
 
     http_method_names = ["post"]
     import_url: str
-    #: The key of the list's import job kind (camp.lists.import_jobs).
-    import_job_kind: str
 
     def post(self, request, *args, **kwargs):
         refusal = _csrf_refusal(request)
@@ -475,7 +490,7 @@ class ImportConfirmView(ImportView):
         pending = pending_import(
             user=request.user, list_name=self.list_name, pk=request.POST.get("pending", "")
         )
-        if pending is None:
+        if pending is None or not pending.checked:
             messages.error(request, _("That upload is gone: upload the file again."))
             return HttpResponseRedirect(resolve_url(self.import_url))
         job = pending_import_enqueue(

@@ -1,5 +1,6 @@
 """Reads for every list page: the saved views a user may open, uploads awaiting confirmation."""
 
+from camp.jobs.models import Job
 from camp.models import PendingImport, SavedView
 
 
@@ -27,3 +28,10 @@ def pending_import(*, user, list_name: str, pk) -> PendingImport | None:
     if not str(pk).isdigit() or len(str(pk)) > 18:
         return None
     return PendingImport.objects.filter(owner=user, list_name=list_name, pk=int(pk)).first()
+
+
+def import_preview_job(*, user, kind: str, pk) -> Job | None:
+    """The preview job `pk` of `kind`, if `user` queued it."""
+    if not str(pk).isdigit() or len(str(pk)) > 18:
+        return None
+    return Job.objects.filter(owner=user, kind=kind, pk=int(pk)).first()

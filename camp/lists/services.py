@@ -2,12 +2,15 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from camp.jobs.models import Job
-from camp.jobs.services import job_enqueue
-from camp.models import PendingImport, SavedView
+from camp.jobs.services import job_cancel, job_enqueue
+from camp.models import PendingImport, PendingImportPiece, SavedView
+
+from .importing import Importer, upload_pieces
 
 #: An upload not confirmed within this time is deleted by the next upload.
 PENDING_IMPORT_TTL = timedelta(days=1)
@@ -29,12 +32,14 @@ def saved_view_delete(*, view: SavedView) -> None:
 
 
 @transaction.atomic
-def pending_import_create(*, owner, list_name: str, filename: str, text: str) -> PendingImport:
-    """Keep an uploaded CSV until it is confirmed, replacing the owner's previous upload.
+def pending_import_create(*, owner, list_name: str, upload, importer: Importer) -> PendingImport:
+    """Read an uploaded CSV into the database, in pieces, replacing the owner's previous upload.
 
-    An upload a confirmed import's job is still to read is kept: the job
-    deletes it when done.
+    Raise ImportFileError, with nothing kept, for a file that cannot be
+    imported as a whole (its encoding, its header, its size, its shape). An
+    upload a job is still to read is kept: the import job deletes it when done.
     """
+    encoding, header, pieces = upload_pieces(importer, upload, rows=settings.JOBS_BATCH_SIZE)
     in_use = (
         Job.objects.exclude(state__in=Job.FINISHED)
         .filter(params__pending__isnull=False)
@@ -43,9 +48,33 @@ def pending_import_create(*, owner, list_name: str, filename: str, text: str) ->
     stale = PendingImport.objects.exclude(pk__in=list(in_use))
     stale.filter(owner=owner, list_name=list_name).delete()
     stale.filter(created_at__lt=timezone.now() - PENDING_IMPORT_TTL).delete()
-    return PendingImport.objects.create(
-        owner=owner, list_name=list_name, filename=filename[:255], text=text
+    pending = PendingImport.objects.create(
+        owner=owner,
+        list_name=list_name,
+        filename=upload.name[:255],
+        encoding=encoding,
+        header=header,
     )
+    for seq, piece in enumerate(pieces):
+        PendingImportPiece.objects.create(
+            pending=pending,
+            seq=seq,
+            first_line=piece.first_line,
+            text=piece.text,
+            repeats=piece.repeats,
+        )
+        pending.rows += piece.rows
+    pending.save(update_fields=["rows"])
+    return pending
+
+
+@transaction.atomic
+def pending_import_preview(*, pending: PendingImport, kind: str, owner, label: str, params: dict):
+    """Queue the job that previews `pending`, cancelling the owner's previews still to finish."""
+    unfinished = Job.objects.exclude(state__in=Job.FINISHED).filter(kind=kind, owner=owner)
+    for job in unfinished:
+        job_cancel(job=job)
+    return job_enqueue(kind=kind, owner=owner, label=label, params=params, total=pending.rows)
 
 
 def pending_import_delete(*, pending: PendingImport) -> None:
@@ -67,4 +96,4 @@ def pending_import_enqueue(*, pending: PendingImport, kind: str, owner, label: s
     )
     if queued is not None:
         return queued
-    return job_enqueue(kind=kind, owner=owner, label=label, params=params)
+    return job_enqueue(kind=kind, owner=owner, label=label, params=params, total=pending.rows)

@@ -19,6 +19,7 @@ from django.urls import resolve, reverse
 from camp.dashboard import invalidation
 from camp.dashboard.selectors import dashboard_stats
 from camp.jobs.services import job_run
+from conftest import preview_import
 from posts.models import Post
 from posts.tests.factories import PostFactory
 from users.models import User
@@ -53,9 +54,10 @@ def bulk(client, url: str, action: str, ids: list[int]):
 
 
 def import_csv(client, namespace: str, text: str):
-    preview = client.post(
+    preview = preview_import(
+        client,
         reverse(f"{namespace}:import"),
-        {"file": SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv")},
+        SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv"),
     )
     assert preview.context["result"].ok, preview.context["result"]
     queued = client.post(

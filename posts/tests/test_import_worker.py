@@ -13,6 +13,7 @@ from camp.audit.models import AuditEvent
 from camp.jobs.models import Job
 from camp.jobs.tests.workers import finish, start_worker, wait_for
 from camp.models import PendingImport
+from conftest import preview_import
 from posts.models import Post
 from users.tests.factories import StaffUserFactory, UserFactory
 
@@ -33,9 +34,9 @@ def importer():
 
 def queue_import(client, data: bytes, *, encoding: str) -> Job:
     """Preview `data` (checking the encoding the page names), confirm it, return the job."""
-    preview = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
+    preview = preview_import(client, IMPORT, SimpleUploadedFile("posts.csv", data))
     assert preview.context["result"].ok, preview.context["result"].errors[:3]
-    assert f"The file was read as {encoding}." in preview.content.decode()
+    assert f"read as {encoding}" in preview.content.decode()
     queued = client.post(IMPORT_CONFIRM, {"pending": preview.context["pending"].pk})
     assert queued.status_code == HTTPStatus.FOUND
     return Job.objects.get(pk=resolve(queued.url).kwargs["pk"])

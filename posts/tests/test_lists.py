@@ -15,6 +15,7 @@ from django.utils import timezone
 from camp.jobs.services import job_run
 from camp.lists import exporting
 from camp.models import PendingImport
+from conftest import preview_import
 from posts.models import Post
 from users.tests.factories import UserFactory
 
@@ -660,7 +661,7 @@ IMPORTER = (ADD, CHANGE, VIEW)
 
 
 def preview(client, text: str):
-    return client.post(IMPORT, {"file": upload(text)})
+    return preview_import(client, IMPORT, upload(text))
 
 
 def confirm(client, response):
@@ -705,7 +706,8 @@ def test_import_with_one_bad_row_creates_nothing_and_names_its_line(staff_client
     assert [(row.line, row.errors) for row in result.errors] == [
         (3, ["Author: No user with that username exists."])
     ]
-    assert response.context["pending"] is None
+    assert not response.context["pending"].checked
+    assert "import-confirm" not in response.content.decode()
     assert "Line 3" in response.content.decode()
     assert not Post.objects.exists()
 
@@ -797,10 +799,9 @@ def test_reimporting_an_export_changes_nothing(staff_client_with, mixed):
         client.get(EXPORT_CSV, {"cols": ["author", "status", "content"]}).streaming_content
     )
 
-    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", exported)})
+    response = preview_import(client, IMPORT, SimpleUploadedFile("posts.csv", exported))
 
     result = response.context["result"]
-    assert result.file_errors == []
     assert (result.unchanged, result.created, result.updated, result.errors) == (7, 0, 0, [])
 
 
@@ -816,34 +817,41 @@ def test_import_matches_by_id_and_changes_the_post(staff_client_with, mixed):
     assert Post.objects.count() == 7
 
 
-def test_duplicate_rows_in_one_file_create_one_post(staff_client_with, authors):
+def test_a_row_repeating_an_earlier_post_is_an_error(staff_client_with, mixed):
     client = staff_client_with(*IMPORTER)
+    post = mixed["taro-draft"]
+    text = f"id,title,author\n,Same,taro\n,Same,taro\n{post.pk},A,taro\n0{post.pk},B,taro\n"
 
-    response = preview(client, "title,author\nSame,taro\nSame,taro\n")
+    response = preview(client, text)
 
     result = response.context["result"]
-    assert (result.created, result.unchanged) == (1, 1)
+    assert [(row.line, row.errors) for row in result.errors] == [
+        (3, ["This row repeats line 2 (the same title and author)."]),
+        (5, ["This row repeats line 4 (the same id)."]),
+    ]
+    assert (result.created, result.updated) == (1, 1)
+    assert not Post.objects.filter(title="Same").exists()
 
 
 def test_import_of_a_shift_jis_file(staff_client_with, authors):
     client = staff_client_with(*IMPORTER)
     data = "title,author\n夏合宿,hanako\n".encode("cp932")
 
-    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
+    response = preview_import(client, IMPORT, SimpleUploadedFile("posts.csv", data))
 
     assert response.context["result"].created == 1
-    assert response.context["encoding"] == "Shift_JIS"
-    assert "The file was read as Shift_JIS." in response.content.decode()
+    assert response.context["pending"].encoding == "Shift_JIS"
+    assert "read as Shift_JIS" in response.content.decode()
 
 
 def test_import_of_a_utf8_file_with_a_bom_says_utf8(staff_client_with, authors):
     client = staff_client_with(*IMPORTER)
     data = "\ufefftitle,author\n夏合宿,hanako\n".encode()
 
-    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
+    response = preview_import(client, IMPORT, SimpleUploadedFile("posts.csv", data))
 
     assert response.context["result"].created == 1
-    assert response.context["encoding"] == "UTF-8"
+    assert response.context["pending"].encoding == "UTF-8"
 
 
 @pytest.mark.parametrize(
@@ -855,9 +863,9 @@ def test_import_of_a_latin1_file_is_refused_not_read_as_mojibake(
     client = staff_client_with(*IMPORTER)
     data = f"title,author\n{title},hanako\n".encode("latin-1")
 
-    response = client.post(IMPORT, {"file": SimpleUploadedFile("posts.csv", data)})
+    response = preview_import(client, IMPORT, SimpleUploadedFile("posts.csv", data))
 
-    assert "result" not in response.context
+    assert response.context["result"] is None
     assert "not a CSV in UTF-8 or Shift_JIS" in response.context["form"].errors["file"][0]
     assert not Post.objects.filter(author__username="hanako").exists()
 
@@ -877,7 +885,7 @@ def test_import_over_the_size_limit_is_refused_from_its_content_length(staff_cli
     )
 
     assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    assert response.context["form"].errors["file"] == ["The file is larger than 5 MB."]
+    assert response.context["form"].errors["file"] == ["The file is larger than 200 MB."]
 
 
 def test_import_upload_without_a_csrf_token_is_refused(admin_user, authors):
@@ -895,13 +903,14 @@ def test_import_upload_without_a_csrf_token_is_refused(admin_user, authors):
 def test_import_of_a_file_without_the_required_columns(staff_client_with):
     response = preview(staff_client_with(*IMPORTER), "name,colour\nx,y\n")
 
-    assert response.context["result"].file_errors == ["The file has no column title, author."]
+    assert response.context["form"].errors["file"] == ["The file has no column title, author."]
+    assert not PendingImport.objects.exists()
 
 
 def test_import_of_a_binary_file_is_refused(staff_client_with):
     client = staff_client_with(*IMPORTER)
 
-    response = client.post(IMPORT, {"file": SimpleUploadedFile("x.csv", b"\x00\xff\xfe" * 10)})
+    response = preview_import(client, IMPORT, SimpleUploadedFile("x.csv", b"\x00\xff\xfe" * 10))
 
     assert response.status_code == HTTPStatus.OK
     assert response.context["form"].errors["file"]
@@ -932,14 +941,13 @@ def test_import_of_a_cell_longer_than_csvs_default_limit(staff_client_with, auth
 
     response = preview(staff_client_with(*IMPORTER), text)
 
-    result = response.context["result"]
-    assert (result.file_errors, result.created) == ([], 2)
+    assert response.context["result"].created == 2
 
 
 def test_import_of_a_file_with_a_column_twice_is_refused(staff_client_with, authors):
     response = preview(staff_client_with(*IMPORTER), "title,author,title\nA,taro,B\n")
 
-    assert response.context["result"].file_errors == [
+    assert response.context["form"].errors["file"] == [
         "The file has the column title more than once."
     ]
 

@@ -12,6 +12,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from camp.jobs.services import job_run
+from conftest import preview_import
 from posts.tests.factories import PostFactory
 from users.models import User
 from users.selectors import user_summary
@@ -249,7 +250,7 @@ IMPORTER = (VIEW, ADD, CHANGE)
 
 def preview(client, text: str):
     data = SimpleUploadedFile("users.csv", text.encode("utf-8-sig"), content_type="text/csv")
-    return client.post(IMPORT, {"file": data})
+    return preview_import(client, IMPORT, data)
 
 
 def confirm(client, pending_pk, **extra):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from camp.audit import receivers
 from camp.audit.models import AuditEvent
 from camp.jobs.services import job_run
+from conftest import preview_import
 from posts.tests.factories import PostFactory
 from users.models import User
 from users.tests.factories import StaffUserFactory, UserFactory
@@ -193,7 +194,7 @@ def test_admin_csv_export_action_is_recorded(admin_client, admin_user):
 def test_confirmed_import_is_recorded_and_its_preview_is_not(staff_client_with):
     client = staff_client_with("users.view_user", "users.add_user", "users.change_user")
     upload = SimpleUploadedFile("people.csv", b"username,email\nkenji,kenji@example.com\n")
-    preview = client.post(reverse("users:import"), {"file": upload}, **FROM_CLIENT)
+    preview = preview_import(client, reverse("users:import"), upload, **FROM_CLIENT)
     assert not AuditEvent.objects.filter(event=Event.IMPORT).exists()
 
     queued = client.post(
@@ -219,7 +220,7 @@ def test_import_that_grants_staff_records_the_flag(admin_client, admin_user):
     # A superuser: only they may grant the staff flag.
     target = UserFactory(username="promoted")
     upload = SimpleUploadedFile("staff.csv", b"username,staff\npromoted,true\n")
-    preview = admin_client.post(reverse("users:import"), {"file": upload})
+    preview = preview_import(admin_client, reverse("users:import"), upload)
 
     queued = admin_client.post(
         reverse("users:import_confirm"), {"pending": preview.context["pending"].pk}
