@@ -256,10 +256,13 @@ def import_job_kind(
             **job.params,
             **{k: v for k, v in cursor.items() if k != "piece"},
             "header": pending.header,
+            "encoding": pending.encoding,
             "ignored_columns": importer(owner=owner).ignored_columns(pending.header),
         }
         if cursor["errors"]:
+            # The rows with errors go to the job's file; the upload cannot be imported.
             _errors_file(job, header=pending.header, rows=_stored_errors(pending))
+            pending.delete()
         else:
             PendingImport.objects.filter(pk=pending.pk).update(checked=True)
         return BatchResult(rows=len(rows), cursor=None)

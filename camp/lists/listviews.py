@@ -4,6 +4,7 @@ Each app's views subclass these, naming its selectors, services, columns and
 templates in class attributes.
 """
 
+from collections.abc import Callable
 from functools import cached_property
 from http import HTTPStatus
 

@@ -94,7 +94,8 @@ def test_a_preview_over_several_pieces_adds_them_up(client, taro, settings):
     result = response.context["result"]
     assert (result.created, result.updated, result.unchanged, result.error_count) == (2, 1, 0, 3)
     assert [row.line for row in result.errors] == [4, 6, 7]
-    assert response.context["pending"].checked is False
+    # The upload cannot be imported, so it is not kept; the rows with errors are the job's file.
+    assert response.context["pending"] is None and not PendingImport.objects.exists()
     job = Job.objects.get(kind="posts.import_preview")
     assert (job.state, job.done, job.total) == ("done", 6, 6)
     existing.refresh_from_db()
@@ -178,7 +179,9 @@ def test_reading_an_upload_costs_queries_per_piece_not_per_row(client, taro, set
 def test_an_upload_whose_preview_found_errors_cannot_be_imported(client, taro):
     response = preview_import(client, IMPORT, upload("title,author\nA,nobody\n"))
 
-    refused = client.post(IMPORT_CONFIRM, {"pending": response.context["pending"].pk}, follow=True)
+    pending = response.context["job"].params["pending"]
+
+    refused = client.post(IMPORT_CONFIRM, {"pending": pending}, follow=True)
 
     assert "That upload is gone" in refused.content.decode()
     assert not Job.objects.filter(kind="posts.import").exists()
