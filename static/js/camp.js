@@ -615,6 +615,21 @@
     }
   }
 
+  /* Pages waiting on a job ------------------------------------------------ */
+
+  // A link marked data-auto-refresh="N" is followed after N seconds, unless the
+  // member is typing; without JavaScript it stays a link to click.
+  function initAutoRefresh(link) {
+    var seconds = parseFloat(link.getAttribute("data-auto-refresh")) || 3;
+    window.setTimeout(function again() {
+      if (isTyping(document.activeElement)) {
+        window.setTimeout(again, seconds * 1000);
+        return;
+      }
+      window.location.replace(link.href);
+    }, seconds * 1000);
+  }
+
   /* Start ------------------------------------------------------------------ */
 
   function init() {
@@ -625,6 +640,7 @@
     document.querySelectorAll("svg[data-chart]").forEach(initChartReadout);
     document.querySelectorAll("input[data-autocomplete-url]").forEach(initAutocomplete);
     document.querySelectorAll("form[data-bulk-form]").forEach(initBulkSelection);
+    document.querySelectorAll("a[data-auto-refresh]").forEach(initAutoRefresh);
     initShortcuts();
   }
 

@@ -1,6 +1,9 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from camp.jobs.models import Job
+from camp.jobs.services import job_run
+
 from .helpers import describe_violations, field, log_in
 
 pytestmark = pytest.mark.browser
@@ -63,6 +66,20 @@ def test_every_page_type_has_no_serious_accessibility_violations(
     page.get_by_role("button", name="Run on ticked rows").click()
     expect(page.locator("form.confirm table")).to_be_visible()
     check("bulk restore confirmation")
+
+    # The import page while its preview job waits, then with the preview's errors.
+    page.goto("/posts/import/")
+    csv = b"title,author,status\nNew one,hanako,draft\nBad,nobody,finished\n"
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "posts.csv", "mimeType": "text/csv", "buffer": csv}]
+    )
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.locator("#preview-progress")).to_be_visible()
+    check("import preview, waiting")
+    job_run(job_id=Job.objects.latest("pk").pk)
+    # The page follows its own refresh link once the preview is done.
+    expect(page.locator("table.import-errors")).to_be_visible(timeout=10_000)
+    check("import preview with errors")
 
     page.goto("/posts/new/")
     field(page, "Title").fill("")
