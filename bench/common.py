@@ -93,6 +93,9 @@ def bench_env(*, database: str = BENCH_DB, **extra: str) -> dict[str, str]:
             "DATABASE_URL": f"{PG_SERVER}/{database}",
             "REDIS_URL": BENCH_REDIS,
             "CACHE_KEY_PREFIX": BENCH_CACHE_PREFIX,
+            # Every page rendered afresh, so each row measures its page's work;
+            # the list page cache is measured on its own row (bench_urls.py).
+            "LIST_PAGE_CACHE_SECONDS": "0",
             "PYTHONUNBUFFERED": "1",
         }
     )

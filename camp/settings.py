@@ -192,6 +192,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 REDIS_URL = env("REDIS_URL", default="")
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="camp")
 CACHE_TTL = env.int("CACHE_TTL", default=300)
+# How long a rendered list page may be served again while no user or post
+# changed (camp.lists.page_cache); 0 renders every page.
+LIST_PAGE_CACHE_SECONDS = env.int("LIST_PAGE_CACHE_SECONDS", default=60)
 # The dashboard counts are invalidated by every write; this only bounds how
 # long a missed invalidation or a new day can show (0 turns the cache off).
 DASHBOARD_STATS_TTL = env.int("DASHBOARD_STATS_TTL", default=60)

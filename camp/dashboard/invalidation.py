@@ -1,5 +1,8 @@
 """Keep cached summaries true: every write to a user or a post invalidates them.
 
+It also starts a new generation of the records (camp.records.cache), which
+every cached list page's key holds.
+
 Receivers rather than service calls because writes arrive from everywhere —
 dashboard, admin, `manage.py shell`, management commands — and a stale
 cache after any of them is a bug. Each key is deleted at once and again
@@ -11,7 +14,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from camp.records.cache import invalidate_pattern
+from camp.records.cache import invalidate_pattern, records_generation_bump
 from camp.records.signals import bulk_written
 from posts.models import Post
 from users.models import User
@@ -24,6 +27,7 @@ def _invalidate(*user_ids: int) -> None:
     def run():
         user_summary_invalidate(*user_ids)
         dashboard_stats_invalidate()
+        records_generation_bump()
 
     run()
     transaction.on_commit(run)
@@ -46,6 +50,7 @@ def invalidate_after_bulk(user_ids: set[int]) -> None:
         else:
             user_summary_invalidate(*user_ids)
         dashboard_stats_invalidate()
+        records_generation_bump()
 
     run()
     transaction.on_commit(run)

@@ -39,6 +39,7 @@ from .filters import list_href, list_query
 from .forms import ImportUploadForm, SavedViewForm
 from .import_jobs import IMPORT_LABEL, PREVIEW_LABEL, ImportPreview, import_params, preview_kind
 from .importing import MAX_IMPORT_BYTES, Importer, ImportFileError, too_large_message
+from .page_cache import CSRF_PLACEHOLDER, list_page_cached, list_page_key, list_page_store
 from .preferences import DENSITIES, PER_PAGE_CHOICES, ListPreferences, list_preferences
 from .selectors import (
     import_preview_job,
@@ -73,9 +74,32 @@ class ListPageMixin:
     list_name: str
     columns: Columns
     bulk_actions: dict[str, BulkAction] = {}
+    #: Seconds a rendered page may be served again (camp.lists.page_cache); None: the setting's.
+    page_cache_seconds: int | None = None
 
     def get(self, request, *args, **kwargs):
-        return self.saved_view_redirect() or super().get(request, *args, **kwargs)
+        # A stored page was stored with no saved view to open first, and writing
+        # a saved view starts a new generation: a hit needs no look at them.
+        self.page_key = list_page_key(
+            request,
+            list_name=self.list_name,
+            preferences=self.preferences,
+            seconds=self.page_cache_seconds,
+        )
+        if self.page_key and (html := list_page_cached(request, self.page_key)) is not None:
+            return HttpResponse(html)
+        if redirect := self.saved_view_redirect():
+            return redirect
+        response = super().get(request, *args, **kwargs)
+        if self.page_key:
+            response.add_post_render_callback(self._store_page)
+        return response
+
+    def _store_page(self, response) -> None:
+        html = list_page_store(
+            self.request, self.page_key, response.content.decode(), seconds=self.page_cache_seconds
+        )
+        response.content = html.encode()
 
     def saved_view_redirect(self) -> HttpResponse | None:
         params, user = self.request.GET, self.request.user
@@ -125,6 +149,8 @@ class ListPageMixin:
                 owner=user, list_name=self.list_name, auto_id="save_view_%s"
             ),
             bulk_actions=[a for a in self.bulk_actions.values() if user.has_perm(a.permission)],
+            # A page to be stored gets the request's own token when served.
+            **({"csrf_token": CSRF_PLACEHOLDER} if getattr(self, "page_key", None) else {}),
             **kwargs,
         )
 

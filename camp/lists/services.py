@@ -9,6 +9,7 @@ from django.utils import timezone
 from camp.jobs.models import Job
 from camp.jobs.services import job_cancel, job_enqueue
 from camp.models import PendingImport, PendingImportPiece, SavedView
+from camp.records.cache import records_generation_bump
 
 from .importing import Importer, upload_pieces
 
@@ -24,11 +25,14 @@ def saved_view_save(*, view: SavedView) -> SavedView:
             owner_id=view.owner_id, list_name=view.list_name, is_default=True
         ).exclude(pk=view.pk).update(is_default=False)
     view.save()
+    # The list pages show the saved views.
+    transaction.on_commit(records_generation_bump)
     return view
 
 
 def saved_view_delete(*, view: SavedView) -> None:
     view.delete()
+    records_generation_bump()
 
 
 @transaction.atomic

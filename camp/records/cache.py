@@ -8,6 +8,7 @@ process's own dictionary.
 
 import fnmatch
 import logging
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -148,3 +149,27 @@ def cache_stats(*, alias: str = "default") -> dict:
             "memory": "n/a",
         }
     raise NotImplementedError(f"{type(cache).__name__} has no statistics.")
+
+
+#: The key of the records' generation: a new value whenever a user or a post changes.
+GENERATION_KEY = "records:generation"
+
+
+def records_generation() -> str:
+    """The current generation of the records: part of the key of whatever shows many of them.
+
+    A page kept under a key holding it is never served after a record
+    changed, with no need to find and delete it. With the cache down every
+    call gives a new value, so nothing is served from it.
+    """
+    cache = caches["default"]
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        value = cache.get(GENERATION_KEY) or uuid.uuid4().hex
+    return value
+
+
+def records_generation_bump() -> None:
+    """Start a new generation of the records: called on every write to a user or a post."""
+    caches["default"].set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
