@@ -378,6 +378,8 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
+    # Each figure as soon as it is known, also into a file or a pipe.
+    sys.stdout.reconfigure(line_buffering=True)
     skip = set(filter(None, args.skip.split(",")))
     DB, DB_URL = args.database, f"{PG_SERVER}/{args.database}"
     env = bench_env(database=DB)
