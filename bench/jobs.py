@@ -3,23 +3,41 @@
     .venv/bin/python bench/jobs.py [--posts 100000] [--import-users 100000] [--keep]
 
 Seeds its own database (camp_jobs_bench, dropped at the end unless --keep)
-with `seed_demo`, then, each with a real `manage.py worker` process:
+with `seed_demo`, then:
+
+0. where a batch of the bulk status change spends its time: the batch's one
+   statement (UPDATE of 1,000 posts and INSERT of their history rows) timed
+   in transactions that are rolled back, with every index, without the three
+   trigram GIN indexes, and without any index but the primary key (median of
+   --statement-rounds each);
+
+then, each with a real `manage.py worker` process:
 
 1. archive every post as one job: rows/s (from the job's first to last
-   committed batch) and the worker's resident memory, sampled as it runs
-   (peak, and at 10 % and 90 % of the job, to see it stays flat);
+   committed batch) against the goal (5,000 rows/s), and the worker's
+   resident memory, sampled as it runs (peak; at the start, at 10 % and 90 %
+   of the job and at the end, to see it stays flat);
 2. publish them all again, SIGKILL the worker a third of the way, start a
-   new one, and check the final state: every post published, exactly one
-   history entry per post for that job, the job done with every row counted;
+   new one, and check the final state: every post published, each one's
+   version bumped exactly once, exactly one history entry per post for that
+   job, every user's post count still exact, the job done with every row
+   counted;
 3. import --import-users new users (default 100,000) from one CSV as a job:
    rows/s from the start of the validation pass to the last batch, and the
-   worker's peak memory.
+   worker's peak memory;
+4. export every post to XLSX as a job (the post list's export past its
+   in-request limit): seconds from the first to the last batch, the file's
+   size, and the worker's peak memory against its memory after the first
+   batch.
+
+Skip steps with --skip (e.g. `--skip import,xlsx`).
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -70,6 +88,40 @@ print(job.pk)
 """
 
 
+EXPORT_XLSX = """
+from camp.jobs.services import job_enqueue
+from camp.lists.exporting import export_filename
+from posts.models import Post
+from users.models import User
+owner, _ = User.objects.get_or_create(
+    username="bench-jobs",
+    defaults={"email": "bench-jobs@example.com", "is_staff": True, "is_superuser": True},
+)
+params = {"query": "", "filename": export_filename("posts")}
+job = job_enqueue(
+    kind="posts.xlsx", owner=owner, label="xlsx", params=params, total=Post.objects.count()
+)
+print(job.pk)
+"""
+
+#: The goal for a bulk status change with its history (rows/s).
+GOAL_ROWS_PER_S = 5_000
+
+#: The batch statement of posts.services._set_status_with_history_sql, for 1,000 posts.
+COLUMNS = "id, title, content, status, created_at, updated_at, author_id, version"
+BATCH_STATEMENT = f"""
+WITH changed AS (
+    UPDATE posts_post SET status = 'archived', updated_at = now(), version = version + 1
+    WHERE id = ANY(%s)
+    RETURNING {COLUMNS}
+)
+INSERT INTO posts_historicalpost
+    ({COLUMNS}, history_date, history_change_reason, history_type, history_user_id)
+SELECT {COLUMNS}, now(), 'Bulk status change', '~', NULL FROM changed
+"""  # noqa: S608
+TRIGRAM_INDEXES = ("posts_post_title_trgm", "posts_post_content_trgm", "posts_post_phrase_trgm")
+
+
 def recreate_database() -> None:
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
@@ -116,35 +168,113 @@ def memory_kb(pid: int) -> tuple[int, int] | None:
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
-def archive_all(env: dict) -> dict:
-    job_id = enqueue("archive", env)
-    total = job_row(job_id)["total"]
-    worker = start_worker(env, "--until-idle")
+def load() -> str:
+    with open("/proc/loadavg") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
+def next_batch(conn, after: int) -> list[int]:
+    """Lock the next 1,000 posts not archived after id `after`; fewer at the end."""
+    return [
+        pk
+        for (pk,) in conn.execute(
+            "SELECT id FROM posts_post WHERE id > %s AND status <> 'archived' "
+            "ORDER BY id LIMIT 1000 FOR UPDATE",
+            [after],
+        )
+    ]
+
+
+def statement_costs(rounds: int) -> dict:
+    """Milliseconds of the batch statement for 1,000 posts, by the indexes it has to update.
+
+    Each round locks the next 1,000 posts not archived, runs the statement and
+    rolls it all back (the indexes dropped inside the transaction come back).
+    """
+    others = (
+        "posts_post_created_idx",
+        "posts_post_author_created_idx",
+        "posts_post_status_created_idx",
+        "posts_post_title_idx",
+        "posts_post_updated_idx",
+    )
+    setups = {
+        "every index": (),
+        "without the trigram indexes": TRIGRAM_INDEXES,
+        "primary key only": (*TRIGRAM_INDEXES, *others),
+    }
+    costs, after = {}, 0
+    with psycopg.connect(DB_URL) as conn:
+        for name, dropped in setups.items():
+            times = []
+            for _ in range(rounds):
+                with conn.transaction(force_rollback=True):
+                    for index in dropped:
+                        conn.execute(f"DROP INDEX {index}")
+                    ids = next_batch(conn, after) or next_batch(conn, 0)  # small databases
+                    after = ids[-1]
+                    started = time.perf_counter()
+                    conn.execute(BATCH_STATEMENT, [ids])
+                    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    times.append((time.perf_counter() - started) * 1000)
+            costs[name] = statistics.median(times)
+    return costs
+
+
+def watch(worker: subprocess.Popen, job_id: int) -> tuple[int, list[tuple[float, int]]]:
+    """Sample the worker until it exits: (peak kB, [(fraction done, RSS kB), ...])."""
+    total = job_row(job_id)["total"] or 1
     peak, samples = 0, []
     while worker.poll() is None:
         memory = memory_kb(worker.pid)
         if memory:
             peak = max(peak, memory[1])
-            samples.append((job_row(job_id)["done"] / max(total, 1), memory[0]))
+            samples.append((job_row(job_id)["done"] / total, memory[0]))
         time.sleep(0.5)
+    return peak, samples
+
+
+def archive_all(env: dict) -> dict:
+    job_id = enqueue("archive", env)
+    total = job_row(job_id)["total"]
+    worker = start_worker(env, "--until-idle")
+    peak, samples = watch(worker, job_id)
     job = job_row(job_id)
     assert job["state"] == "done" and job["done"] == total, job
     seconds = (job["heartbeat_at"] - job["started_at"]).total_seconds()
+    working = [(done, rss) for done, rss in samples if done > 0] or samples
 
     def rss_at(fraction: float) -> int:
-        return next((rss for done, rss in samples if done >= fraction), samples[-1][1])
+        return next((rss for done, rss in working if done >= fraction), working[-1][1])
 
     return {
         "rows": total,
         "seconds": seconds,
         "rows_per_s": total / seconds,
         "peak_mb": peak / 1024,
+        "rss_start_mb": working[0][1] / 1024,
         "rss_10_mb": rss_at(0.1) / 1024,
         "rss_90_mb": rss_at(0.9) / 1024,
+        "rss_end_mb": working[-1][1] / 1024,
     }
 
 
+POST_COUNTS_OFF = """
+SELECT count(*) FROM users_user u
+LEFT JOIN (SELECT author_id, count(*) AS n FROM posts_post GROUP BY author_id) p
+    ON p.author_id = u.id
+WHERE u.post_count <> COALESCE(p.n, 0)
+"""
+
+
 def kill_and_resume(env: dict) -> dict:
+    with psycopg.connect(DB_URL) as conn:
+        # Each post's version before the job: the job must bump each exactly once.
+        conn.execute("DROP TABLE IF EXISTS bench_versions")
+        conn.execute(
+            "CREATE TABLE bench_versions AS SELECT id, version FROM posts_post "
+            "WHERE status <> 'published'"
+        )
     job_id = enqueue("publish", env)
     total = job_row(job_id)["total"]
     worker = start_worker(env)
@@ -165,12 +295,20 @@ def kill_and_resume(env: dict) -> dict:
             "WHERE history_type = '~' AND status = 'published' AND history_date >= %s",
             [job["started_at"]],
         ).fetchone()
+        versions_off = conn.execute(
+            "SELECT count(*) FROM bench_versions b LEFT JOIN posts_post p USING (id) "
+            "WHERE p.version IS DISTINCT FROM b.version + 1"
+        ).fetchone()[0]
+        counts_off = conn.execute(POST_COUNTS_OFF).fetchone()[0]
+        conn.execute("DROP TABLE bench_versions")
     ok = (
         job["state"] == "done"
         and job["done"] == total
         and job["attempts"] == 2
         and not_published == 0
         and entries == posts == total
+        and versions_off == 0
+        and counts_off == 0
     )
     return {
         "rows": total,
@@ -180,6 +318,8 @@ def kill_and_resume(env: dict) -> dict:
         "attempts": job["attempts"],
         "history_entries": entries,
         "posts_with_entry": posts,
+        "versions_off": versions_off,
+        "counts_off": counts_off,
         "ok": ok,
     }
 
@@ -191,12 +331,7 @@ def import_users(env: dict, count: int) -> dict:
         manage("shell", "-c", IMPORT_USERS.replace("COUNT", str(count)), env=env).split()[-1]
     )
     worker = start_worker(env, "--until-idle")
-    peak = 0
-    while worker.poll() is None:
-        memory = memory_kb(worker.pid)
-        if memory:
-            peak = max(peak, memory[1])
-        time.sleep(0.5)
+    peak, _samples = watch(worker, job_id)
     job = job_row(job_id)
     assert job["state"] == "done" and job["done"] == count, job
     seconds = (job["heartbeat_at"] - job["started_at"]).total_seconds()
@@ -208,17 +343,48 @@ def import_users(env: dict, count: int) -> dict:
     }
 
 
+def export_xlsx(env: dict) -> dict:
+    job_id = int(manage("shell", "-c", EXPORT_XLSX, env=env).split()[-1])
+    total = job_row(job_id)["total"]
+    worker = start_worker(env, "--until-idle")
+    peak, samples = watch(worker, job_id)
+    job = job_row(job_id)
+    assert job["state"] == "done" and job["done"] == total, job
+    with psycopg.connect(DB_URL) as conn:
+        size = conn.execute(
+            "SELECT size FROM jobs_jobfile WHERE job_id = %s", [job_id]
+        ).fetchone()[0]
+    return {
+        "rows": total,
+        "seconds": (job["heartbeat_at"] - job["started_at"]).total_seconds(),
+        "file_mb": size / 2**20,
+        "peak_mb": peak / 1024,
+        # After the first batch: Django, openpyxl and the workbook loaded.
+        "rss_first_batch_mb": next((rss for done, rss in samples if done > 0), 0) / 1024,
+    }
+
+
 def main() -> None:
     global DB, DB_URL
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000, help="posts to seed")
     parser.add_argument("--database", default=DB, help="the database to seed (and drop)")
     parser.add_argument("--import-users", type=int, default=100_000, help="users to import")
+    parser.add_argument(
+        "--statement-rounds", type=int, default=7, help="rolled-back batches per index setup"
+    )
+    parser.add_argument(
+        "--skip", default="", help="steps to leave out: statement,archive,resume,import,xlsx"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
+    # Each figure as soon as it is known, also into a file or a pipe.
+    sys.stdout.reconfigure(line_buffering=True)
+    skip = set(filter(None, args.skip.split(",")))
     DB, DB_URL = args.database, f"{PG_SERVER}/{args.database}"
     env = bench_env(database=DB)
     recreate_database()
+    failed = False
     try:
         manage("migrate", "--no-input", env=env)
         started = time.perf_counter()
@@ -227,25 +393,56 @@ def main() -> None:
             str(args.posts), env=env, timeout=3600,
         )  # fmt: skip
         print(f"seeded {args.posts:,} posts in {time.perf_counter() - started:.0f} s")
-        archive = archive_all(env)
-        print(
-            f"archive all as one job: {archive['rows']:,} rows in {archive['seconds']:.1f} s, "
-            f"{archive['rows_per_s']:,.0f} rows/s; worker RSS peak {archive['peak_mb']:.0f} MB, "
-            f"{archive['rss_10_mb']:.0f} MB at 10 % and {archive['rss_90_mb']:.0f} MB at 90 %"
-        )
-        resume = kill_and_resume(env)
-        print(
-            f"kill and resume: {resume['rows']:,} rows, SIGKILL at {resume['killed_at']:,} done; "
-            f"final state {resume['state']}, {resume['done']:,} done in {resume['attempts']} "
-            f"runs, {resume['history_entries']:,} history entries for "
-            f"{resume['posts_with_entry']:,} posts: {'OK' if resume['ok'] else 'WRONG'}"
-        )
-        imported = import_users(env, args.import_users)
-        print(
-            f"import users as one job: {imported['rows']:,} rows in {imported['seconds']:.1f} s, "
-            f"{imported['rows_per_s']:,.0f} rows/s; worker RSS peak {imported['peak_mb']:.0f} MB"
-        )
-        if not resume["ok"]:
+        if "statement" not in skip:
+            print(f"[load {load()}]")
+            costs = statement_costs(args.statement_rounds)
+            print(
+                "batch statement, 1,000 posts (rolled back, median of "
+                f"{args.statement_rounds}): "
+                + ", ".join(f"{name} {ms:.0f} ms" for name, ms in costs.items())
+            )
+        if "archive" not in skip:
+            print(f"[load {load()}]")
+            archive = archive_all(env)
+            verdict = "met" if archive["rows_per_s"] >= GOAL_ROWS_PER_S else "missed"
+            print(
+                f"archive all as one job: {archive['rows']:,} rows in {archive['seconds']:.1f} s, "
+                f"{archive['rows_per_s']:,.0f} rows/s vs goal {GOAL_ROWS_PER_S:,} ({verdict}); "
+                f"worker RSS peak {archive['peak_mb']:.0f} MB, {archive['rss_start_mb']:.0f} MB "
+                f"at the start, {archive['rss_10_mb']:.0f} MB at 10 %, "
+                f"{archive['rss_90_mb']:.0f} MB at 90 %, {archive['rss_end_mb']:.0f} MB at the end"
+            )
+        if "resume" not in skip:
+            print(f"[load {load()}]")
+            resume = kill_and_resume(env)
+            failed = not resume["ok"]
+            print(
+                f"kill and resume: {resume['rows']:,} rows, SIGKILL at {resume['killed_at']:,} "
+                f"done; final state {resume['state']}, {resume['done']:,} done in "
+                f"{resume['attempts']} runs, {resume['history_entries']:,} history entries for "
+                f"{resume['posts_with_entry']:,} posts, {resume['versions_off']:,} versions not "
+                f"bumped exactly once, {resume['counts_off']:,} users' post counts off: "
+                f"{'OK' if resume['ok'] else 'WRONG'}"
+            )
+        if "import" not in skip:
+            print(f"[load {load()}]")
+            imported = import_users(env, args.import_users)
+            print(
+                f"import users as one job: {imported['rows']:,} rows in "
+                f"{imported['seconds']:.1f} s, {imported['rows_per_s']:,.0f} rows/s; "
+                f"worker RSS peak {imported['peak_mb']:.0f} MB"
+            )
+        if "xlsx" not in skip:
+            print(f"[load {load()}]")
+            xlsx = export_xlsx(env)
+            print(
+                f"XLSX export as one job: {xlsx['rows']:,} rows in {xlsx['seconds']:.1f} s, "
+                f"{xlsx['rows'] / xlsx['seconds']:,.0f} rows/s, a {xlsx['file_mb']:.0f} MB file; "
+                f"worker RSS peak {xlsx['peak_mb']:.0f} MB vs {xlsx['rss_first_batch_mb']:.0f} MB "
+                "after its first batch"
+            )
+        print(f"[load {load()}]")
+        if failed:
             sys.exit(1)
     finally:
         if not args.keep:

@@ -18,9 +18,10 @@ from camp.jobs.registry import BatchResult, JobKind, register
 #: Past this many rows an action becomes a background job. Measured in the
 #: request on a loaded 2-core machine: 20,000 posts published or deleted in
 #: about 11 s (batches of 1,000: one UPDATE or DELETE, one history INSERT), and
-#: bench/jobs.py runs the same batches at 1,000-1,400 rows/s under heavy load,
-#: so 2,000 rows answer in one to two seconds; anything bigger is better
-#: watched on a job page than waited for.
+#: bench/jobs.py runs the same batches at 1,400-2,200 rows/s (2,186 on a
+#: million posts at load 3-4, 1,389 on 100,000 at load 12-18), so 2,000 rows
+#: answer in one to two seconds; anything bigger is better watched on a job
+#: page than waited for.
 IN_REQUEST_LIMIT = 2_000
 
 #: How many of the rows an action will change its confirmation lists: enough
