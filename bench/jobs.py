@@ -22,9 +22,11 @@ then, each with a real `manage.py worker` process:
    version bumped exactly once, exactly one history entry per post for that
    job, every user's post count still exact, the job done with every row
    counted;
-3. import --import-users new users (default 100,000) from one CSV as a job:
-   rows/s from the start of the validation pass to the last batch, and the
-   worker's peak memory;
+3. import --import-users new users (default 100,000) from one CSV as a member
+   does: the upload read and stored (the request's part, timed), its preview
+   job and its import job, each with rows/s and the worker's peak memory;
+   then the request's part alone for the largest upload (--upload-rows posts,
+   about 180 MB), against gunicorn's 30 s timeout;
 4. export every post to XLSX as a job (the post list's export past its
    in-request limit): seconds from the first to the last batch, the file's
    size, and the worker's peak memory against its memory after the first
@@ -66,26 +68,71 @@ print(job.pk)
 """
 
 
-IMPORT_USERS = """
-from camp.jobs.services import job_enqueue
-from camp.lists.import_jobs import import_params
-from camp.models import PendingImport
+#: Read a CSV into the database as the upload request does, then queue its preview.
+#: Prints the preview job's id, the seconds the request's part took and its peak RSS.
+UPLOAD = """
+import resource, time
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from camp.lists.import_jobs import PREVIEW_LABEL, import_params, preview_kind
+from camp.lists.services import pending_import_create, pending_import_preview
 from users.models import User
 owner, _ = User.objects.get_or_create(
     username="bench-jobs",
     defaults={"email": "bench-jobs@example.com", "is_staff": True, "is_superuser": True},
 )
-count = COUNT
-text = "username,email,name\\n" + "".join(
-    f"imported{n},imported{n}@example.com,Imported {n}\\n" for n in range(count)
+IMPORTER
+upload = TemporaryUploadedFile("bench.csv", "text/csv", 0, "utf-8")
+upload.write(HEADER.encode())
+for start in range(0, COUNT, 10_000):
+    rows = range(start, min(COUNT, start + 10_000))
+    upload.write("".join((ROW).format(n=n) for n in rows).encode())
+upload.size = upload.tell()
+started = time.perf_counter()
+pending = pending_import_create(owner=owner, list_name=LIST, upload=upload, importer=importer)
+seconds = time.perf_counter() - started
+job = pending_import_preview(
+    pending=pending, kind=preview_kind(KIND), owner=owner,
+    label=PREVIEW_LABEL % {"file": "bench.csv"}, params=import_params(pending=pending, client={}),
 )
-pending = PendingImport.objects.create(
-    owner=owner, list_name="users", filename="bench.csv", text=text
+print(job.pk, pending.pk, seconds, upload.size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+#: Queue the import of a previewed upload; prints the job's id.
+CONFIRM = """
+from camp.lists.import_jobs import IMPORT_LABEL, import_params
+from camp.lists.services import pending_import_enqueue
+from camp.models import PendingImport
+pending = PendingImport.objects.get(pk=PENDING)
+assert pending.checked, "the preview found errors"
+job = pending_import_enqueue(
+    pending=pending, kind=KIND, owner=pending.owner, label=IMPORT_LABEL % {"file": "bench.csv"},
+    params=import_params(pending=pending, client={}),
 )
-params = import_params(pending=pending, client={})
-job = job_enqueue(kind="users.import", owner=owner, label="import", params=params)
 print(job.pk)
 """
+
+USERS_CSV = {
+    "LIST": '"users"',
+    "KIND": '"users.import"',
+    "IMPORTER": "from users.services import UserImporter; importer = UserImporter(by=owner)",
+    "HEADER": '"username,email,name\\n"',
+    "ROW": '"imported{n},imported{n}@example.com,Imported {n}\\n"',
+}
+
+#: Posts of about 180 bytes a row: a million of them make the largest upload Camp takes.
+POSTS_CSV = {
+    "LIST": '"posts"',
+    "KIND": '"posts.import"',
+    "IMPORTER": "from posts.services import PostImporter; importer = PostImporter()",
+    "HEADER": '"title,author,content\\n"',
+    "ROW": '"Uploaded post {n},bench-jobs," + "x" * 140 + " {n}\\n"',
+}
+
+
+def snippet(template: str, **values) -> str:
+    for name, value in values.items():
+        template = template.replace(name, str(value))
+    return template
 
 
 EXPORT_XLSX = """
@@ -324,23 +371,48 @@ def kill_and_resume(env: dict) -> dict:
     }
 
 
-def import_users(env: dict, count: int) -> dict:
-    limits = {"IMPORT_MAX_ROWS": str(count), "IMPORT_MAX_BYTES": str(200 * 2**20)}
-    env = {**env, **limits}
-    job_id = int(
-        manage("shell", "-c", IMPORT_USERS.replace("COUNT", str(count)), env=env).split()[-1]
-    )
+def run_job(env: dict, job_id: int) -> dict:
+    """Run queued job `job_id` with a worker until idle: rows, seconds, rows/s, peak RSS."""
     worker = start_worker(env, "--until-idle")
     peak, _samples = watch(worker, job_id)
     job = job_row(job_id)
-    assert job["state"] == "done" and job["done"] == count, job
+    assert job["state"] == "done" and job["done"] == job["total"], job
     seconds = (job["heartbeat_at"] - job["started_at"]).total_seconds()
     return {
-        "rows": count,
+        "rows": job["done"],
         "seconds": seconds,
-        "rows_per_s": count / seconds,
+        "rows_per_s": job["done"] / seconds,
         "peak_mb": peak / 1024,
     }
+
+
+def upload(env: dict, count: int, csv: dict) -> dict:
+    """Read `count` rows of `csv` as the upload request does; the preview job queued."""
+    values = {**csv, "COUNT": count}
+    out = manage("shell", "-c", snippet(UPLOAD, **values), env=env, timeout=3600).split()
+    job_id, pending, seconds, size, peak = out[-5:]
+    return {
+        "job": int(job_id),
+        "pending": int(pending),
+        "seconds": float(seconds),
+        "mb": int(size) / 2**20,
+        "peak_mb": int(peak) / 1024,
+    }
+
+
+def import_users(env: dict, count: int) -> dict:
+    """Upload, preview and import `count` new users, as a member would: three steps timed."""
+    env = {**env, "IMPORT_MAX_ROWS": str(max(count, 1_000_000))}
+    uploaded = upload(env, count, USERS_CSV)
+    preview = run_job(env, uploaded["job"])
+    script = snippet(CONFIRM, PENDING=uploaded["pending"], KIND=USERS_CSV["KIND"])
+    imported = run_job(env, int(manage("shell", "-c", script, env=env).split()[-1]))
+    return {"upload": uploaded, "preview": preview, "import": imported}
+
+
+def upload_largest(env: dict, count: int) -> dict:
+    """The request's part of the largest upload: `count` posts read, checked and stored."""
+    return upload(env, count, POSTS_CSV)
 
 
 def export_xlsx(env: dict) -> dict:
@@ -371,10 +443,15 @@ def main() -> None:
     parser.add_argument("--database", default=DB, help="the database to seed (and drop)")
     parser.add_argument("--import-users", type=int, default=100_000, help="users to import")
     parser.add_argument(
+        "--upload-rows", type=int, default=1_000_000, help="posts in the largest upload"
+    )
+    parser.add_argument(
         "--statement-rounds", type=int, default=7, help="rolled-back batches per index setup"
     )
     parser.add_argument(
-        "--skip", default="", help="steps to leave out: statement,archive,resume,import,xlsx"
+        "--skip",
+        default="",
+        help="steps to leave out: statement,archive,resume,import,upload,xlsx",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -427,10 +504,21 @@ def main() -> None:
         if "import" not in skip:
             print(f"[load {load()}]")
             imported = import_users(env, args.import_users)
+            up, preview, done = imported["upload"], imported["preview"], imported["import"]
             print(
-                f"import users as one job: {imported['rows']:,} rows in "
-                f"{imported['seconds']:.1f} s, {imported['rows_per_s']:,.0f} rows/s; "
-                f"worker RSS peak {imported['peak_mb']:.0f} MB"
+                f"import {args.import_users:,} users: upload read and stored in "
+                f"{up['seconds']:.1f} s ({up['mb']:.0f} MB); preview job "
+                f"{preview['rows_per_s']:,.0f} rows/s ({preview['seconds']:.0f} s, worker RSS "
+                f"peak {preview['peak_mb']:.0f} MB); import job {done['rows_per_s']:,.0f} rows/s "
+                f"({done['seconds']:.0f} s, worker RSS peak {done['peak_mb']:.0f} MB)"
+            )
+        if "upload" not in skip:
+            print(f"[load {load()}]")
+            largest = upload_largest(env, args.upload_rows)
+            print(
+                f"upload of {args.upload_rows:,} posts ({largest['mb']:.0f} MB): read, checked "
+                f"and stored in {largest['seconds']:.1f} s (the request's part; its limit is "
+                f"gunicorn's 30 s timeout), RSS peak {largest['peak_mb']:.0f} MB"
             )
         if "xlsx" not in skip:
             print(f"[load {load()}]")
