@@ -8,6 +8,12 @@ of a common search word means testing tens of thousands of rows. Otherwise, and
 elsewhere, the list counts, but stops at `cap` rows ("more than 10,000"). A
 page that comes back short tells the exact total, which then replaces the
 estimate.
+
+On PostgreSQL a filtered list's count reads the keys of its first `cap + 1`
+rows in the list's order rather than counting them, and a page among them is
+then fetched by key: the matches of a rare search word are read once (a bitmap
+scan of the search index and a sort of their keys), not once for the count
+and again for the page.
 """
 
 import json
@@ -31,6 +37,9 @@ class EstimatedCountPaginator(Paginator):
 
     is_estimate = False
     is_capped = False
+    #: The primary keys of the list's first `cap + 1` rows in its order, when
+    #: `count` read them (see `_first_keys`); None when it counted.
+    keys: list | None = None
 
     @cached_property
     def count(self) -> int:
@@ -41,9 +50,13 @@ class EstimatedCountPaginator(Paginator):
         if estimate is not None and estimate > self.cap:
             self.is_estimate = True
             return estimate
-        # No ORDER BY: any cap + 1 rows will do, so the planner may use a
-        # search index instead of walking the list's order.
-        counted = queryset.order_by()[: self.cap + 1].count()
+        if estimate is not None and queryset.query.where and queryset.ordered:
+            self.keys = self._first_keys(queryset)
+            counted = len(self.keys)
+        else:
+            # No ORDER BY: any cap + 1 rows will do, so the planner may use a
+            # search index instead of walking the list's order.
+            counted = queryset.order_by()[: self.cap + 1].count()
         if counted > self.cap:
             self.is_capped = True
             return self.cap
@@ -67,7 +80,26 @@ class EstimatedCountPaginator(Paginator):
         top = bottom + self.per_page
         if not (self.is_estimate or self.is_capped) and top + self.orphans >= self.count:
             top = self.count
-        return self._settle(self._get_page(self.object_list[bottom:top], number, self))
+        return self._settle(self._get_page(self._rows(bottom, top), number, self))
+
+    def _first_keys(self, queryset: QuerySet) -> list:
+        """The primary keys of the first `cap + 1` rows of `queryset`, in its order.
+
+        The planner sees the same filter and order as the page query, so it
+        takes the same path (the search indexes and a sort when it expects
+        few rows) but sorts keys alone and joins nothing.
+        """
+        return list(queryset.values_list("pk", flat=True)[: self.cap + 1])
+
+    def _rows(self, bottom: int, top: int):
+        """The rows `bottom` to `top` of the list: by key when `count` read them, else sliced."""
+        queryset = self.object_list
+        if self.keys is None or top > len(self.keys):
+            return queryset[bottom:top]
+        keys = self.keys[bottom:top]
+        # The list's own filter stays: a row changed since its key was read
+        # drops out, as it would from the sliced query.
+        return queryset.filter(pk__in=keys) if keys else queryset.none()
 
     def _settle(self, page):
         """Replace an estimated or capped count by the exact one a short page reveals."""
@@ -221,6 +253,8 @@ class SeekPaginator(EstimatedCountPaginator):
         top = bottom + self.per_page
         if not (self.is_estimate or self.is_capped) and top + self.orphans >= self.count:
             top = self.count
+        if self.keys is not None and top <= len(self.keys):
+            return self._settle(self._get_page(self._rows(bottom, top), number, self))
         field, tie = self.key
         queryset = self.object_list
         meta = queryset.model._meta

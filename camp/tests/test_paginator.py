@@ -271,3 +271,99 @@ def test_a_deep_offset_page_keeps_the_query_count(django_assert_num_queries, mon
     with django_assert_num_queries(len(before)):
         deep = SeekPaginator(Post.objects.all(), 2, key=("created_at", "id")).page(2)
         list(deep.object_list)
+
+
+# One pass over few matches ------------------------------------------------------
+
+
+def _pages(paginator_factory) -> list[list[int]]:
+    pages, number = [], 1
+    while True:
+        paginator = paginator_factory()
+        page = paginator.page(number)
+        pages.append([post.pk for post in page.object_list])
+        if not page.has_next():
+            return pages
+        number += 1
+
+
+@pytest.mark.parametrize("ordering", [("-created_at", "-id"), ("title", "id"), ("-title", "-id")])
+def test_a_list_expected_to_be_small_pages_by_the_keys_its_count_read(ordering):
+    from django.utils import timezone
+
+    moment = timezone.now()
+    PostFactory.create_batch(4, status=Post.Status.DRAFT, created_at=moment, title="same")
+    PostFactory.create_batch(5, status=Post.Status.DRAFT)
+    PostFactory.create_batch(3, status=Post.Status.PUBLISHED)
+    drafts = Post.objects.filter(status="draft").order_by(*ordering)
+    expected = list(drafts.values_list("pk", flat=True))
+
+    paginator = EstimatedCountPaginator(drafts, 2)
+
+    assert paginator.count == 9
+    assert paginator.keys == expected
+    pages = _pages(lambda: EstimatedCountPaginator(drafts, 2))
+    assert [pk for page in pages for pk in page] == expected
+    assert [len(page) for page in pages] == [2, 2, 2, 2, 1]
+
+
+def test_counting_the_keys_costs_no_query_more():
+    PostFactory.create_batch(7, status=Post.Status.DRAFT)
+    paginator = EstimatedCountPaginator(Post.objects.filter(status="draft"), 3)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(2)
+        rows = [post.pk for post in page.object_list]
+
+    # The planner's estimate, the keys, the page by key.
+    assert len(queries) == 3, [q["sql"] for q in queries]
+    assert "ORDER BY" in queries[1]["sql"] and "COUNT(" not in queries[1]["sql"]
+    assert '"id" IN (' in queries[2]["sql"], queries[2]["sql"]
+    assert "LIMIT" not in queries[2]["sql"] and "OFFSET" not in queries[2]["sql"]
+    assert rows == list(Post.objects.values_list("pk", flat=True)[3:6])
+    assert paginator.count == 7 and not paginator.is_capped
+
+
+def test_a_capped_list_pages_by_key_within_the_keys_and_by_offset_past_them(monkeypatch):
+    # Whatever statistics earlier tests left: the planner expects few rows.
+    monkeypatch.setattr(SmallCapPaginator, "_planner_estimate", staticmethod(lambda queryset: 1))
+    PostFactory.create_batch(9, status=Post.Status.DRAFT)
+    drafts = Post.objects.filter(status="draft")
+    every = list(drafts.values_list("pk", flat=True))
+
+    def page(number):
+        paginator = SmallCapPaginator(drafts, 2)
+        with CaptureQueriesContext(connection) as queries:
+            rows = [post.pk for post in paginator.page(number).object_list]
+        return rows, queries[-1]["sql"], paginator
+
+    first, first_sql, paginator = page(1)
+    third, third_sql, _ = page(3)
+    fourth, fourth_sql, _ = page(4)
+
+    assert paginator.count == 5 and paginator.is_capped
+    assert len(paginator.keys) == 6
+    assert first == every[:2] and '"id" IN (' in first_sql
+    assert third == every[4:6] and '"id" IN (' in third_sql
+    assert fourth == every[6:8] and "OFFSET 6" in fourth_sql
+
+
+def test_a_row_changed_after_its_key_was_read_drops_out_of_the_page():
+    PostFactory.create_batch(3, status=Post.Status.DRAFT)
+    paginator = EstimatedCountPaginator(Post.objects.filter(status="draft"), 5)
+    assert paginator.count == 3
+    Post.objects.filter(pk=paginator.keys[0]).update(status=Post.Status.PUBLISHED)
+
+    page = paginator.page(1)
+
+    assert [post.pk for post in page.object_list] == paginator.keys[1:]
+
+
+def test_an_unfiltered_list_is_still_counted():
+    PostFactory.create_batch(3)
+    _analyze()
+
+    paginator = EstimatedCountPaginator(Post.objects.all(), 2)
+
+    assert paginator.count == 3
+    assert paginator.keys is None

@@ -263,3 +263,28 @@ def test_phrase_of_short_words_uses_the_phrase_index(seeded):
     text = plan(post_list(params={"q": "京都 温泉"}).qs[:25])
 
     assert "posts_post_phrase_trgm" in text, text
+
+
+def test_rare_word_reads_its_matches_once_and_joins_only_the_page(seeded):
+    # "zanzibar" is in one post: the planner expects few rows, so the count
+    # reads the matches' keys (trigram indexes, no join), and the page comes
+    # by primary key, without reading the matches again.
+    from django.test.utils import CaptureQueriesContext
+
+    from camp.lists.paginator import SeekPaginator
+
+    paginator = SeekPaginator(post_list(params={"q": "zanzibar"}).qs, 25, key=("created_at", "id"))
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(paginator.page(1).object_list)
+    explain, keys, page = (q["sql"] for q in queries)
+    plans = []
+    for sql in (keys, page):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}")
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+
+    assert explain.startswith("EXPLAIN")
+    assert "posts_post_title_trgm" in plans[0] and "users_user" not in plans[0], plans[0]
+    assert "posts_post_pkey" in plans[1] and "_trgm" not in plans[1], plans[1]
+    assert [post.title for post in rows] == ["Zanzibar coffee notes"]
+    assert paginator.count == 1
