@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from camp.records.history import CampHistoricalRecords
 
-#: Whitespace, and what it becomes in posts_post_phrase_trgm (posts/migrations/0007).
-PHRASE_SPACES = "E' \\n\\r\\t'"
-PHRASE_LETTERS = "'ᚠᚠᚠᚠ'"
+#: A space, and what it becomes in posts_post_phrase_trgm (posts/migrations/0008).
+PHRASE_SPACE = "' '"
+PHRASE_LETTER = "'ᚠ'"
 
 
 class PhraseMatch(models.Expression):
-    """The post's title and content, whitespace mapped to a letter, contain `pattern`.
+    """The post's title and content, each space mapped to a letter, contain `pattern`.
 
     Exactly the expression of the posts_post_phrase_trgm index, so PostgreSQL
     can use it; written per query so the table's alias is the query's own.
@@ -28,8 +28,8 @@ class PhraseMatch(models.Expression):
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         text = f"upper({table}.title::text || ' ' || {table}.content::text)"
         return (
-            f"translate({text}, {PHRASE_SPACES}, {PHRASE_LETTERS}) LIKE '%%' || "
-            f"translate(upper(%s), {PHRASE_SPACES}, {PHRASE_LETTERS}) || '%%'",
+            f"replace({text}, {PHRASE_SPACE}, {PHRASE_LETTER}) LIKE '%%' || "
+            f"replace(upper(%s), {PHRASE_SPACE}, {PHRASE_LETTER}) || '%%'",
             [self.pattern],
         )
 

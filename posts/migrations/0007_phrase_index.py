@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     posts), each read and rechecked. Here whitespace is first mapped to a
     letter (U+16A0), which pg_trgm keeps inside a word: the phrase's trigrams
     across the space ("ERᚠ", "RᚠC", "ᚠCO") then pick the posts holding the
-    phrase itself. Must match PHRASE_EXPRESSION in posts/models.py exactly.
+    phrase itself. (Replaced by 0008.)
     """
 
     dependencies = [
