@@ -23,6 +23,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import quote as url_quote
 
+from django.conf import settings
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import (
@@ -213,11 +214,20 @@ def _field_display(field, empty, link: bool) -> Callable[[object], str]:
     elif isinstance(field, models.DateTimeField):
         formatted = _DateTimeFormat(get_format("DATETIME_FORMAT"))
         empty_values = field.empty_values
+        # timezone.template_localtime, the setting and the zone read once.
+        zone = timezone.get_current_timezone() if settings.USE_TZ else None
 
         def moment(value):
             if value in empty_values:
                 return empty
-            return formatted(timezone.template_localtime(value))
+            if (
+                zone is not None
+                and isinstance(value, datetime.datetime)
+                and value.utcoffset() is not None
+                and getattr(value, "convert_to_local_time", True)
+            ):
+                value = value.astimezone(zone)
+            return formatted(value)
 
         return moment
     return lambda value: display_for_field(value, field, empty, avoid_link=link)
