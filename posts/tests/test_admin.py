@@ -441,3 +441,32 @@ def test_changelist_reads_the_rows_in_one_query(admin_client, varied_posts):
     assert 'INNER JOIN "users_user"' in rows[0]
     # The rows, their capped count and the date hierarchy's range; nothing per row.
     assert len(reads) == 3, reads
+
+
+def _sidebar(client, url=CHANGELIST, language="en"):
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).text
+    return html.split('<nav class="sticky" id="nav-sidebar"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_changelist_sidebar_follows_the_members_permissions(staff_client_with):
+    client = staff_client_with("posts.view_post")
+    users = reverse("admin:users_user_changelist")
+    assert users not in _sidebar(client)
+
+    client.user.user_permissions.add(Permission.objects.get(codename="view_user"))
+
+    assert users in _sidebar(client)
+    assert reverse("admin:users_user_add") not in _sidebar(client)
+
+
+def test_changelist_sidebar_marks_the_page_shown_in_its_language(admin_client):
+    users = reverse("admin:users_user_changelist")
+
+    on_posts = _sidebar(admin_client)
+    on_users = _sidebar(admin_client, users)
+    in_japanese = _sidebar(admin_client, language="ja")
+
+    assert f'<a href="{CHANGELIST}" aria-current="page">Posts</a>' in on_posts
+    assert f'<a href="{users}" aria-current="page">' in on_users
+    assert f'<a href="{CHANGELIST}" aria-current="page">' not in on_users
+    assert 'aria-label="サイドバー"' in in_japanese
