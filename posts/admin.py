@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from camp.lists.admin import CampModelAdmin
+from camp.lists.admin_rows import change_url
 
 from .forms import PostAdminForm
 from .models import Post
@@ -27,7 +27,7 @@ class PostAdmin(CampModelAdmin):
 
     @admin.display(description=_("author"), ordering="author__username")
     def author_link(self, post: Post) -> str:
-        url = reverse("admin:users_user_change", args=[post.author_id])
+        url = change_url("admin:users_user_change", post.author_id)
         return format_html('<a href="{}">{}</a>', url, post.author.username)
 
     @admin.action(description=_("Publish selected posts"), permissions=["change"])

@@ -1,13 +1,18 @@
 import csv
 import io
+import re
 from datetime import UTC, datetime
+from html import unescape
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from posts.models import Post
 from users.tests.factories import StaffUserFactory, UserFactory
@@ -288,3 +293,180 @@ def test_changelist_checkboxes_are_those_of_the_stock_widget(admin_client):
     response = admin_client.get(CHANGELIST)
 
     assert stock in response.text
+
+
+# The rows Camp builds (camp.lists.admin_rows) ------------------------------------
+
+ROW_LINK = re.compile(r'<th class="field-title"><a href="([^"]*)">([^<]*)</a></th>')
+
+
+def _page(client, params=None, language="en"):
+    """The changelist's HTML without what changes from one request to the next."""
+    response = client.get(CHANGELIST, params or {}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == HTTPStatus.OK
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.text)
+    return re.sub(r'nonce="[^"]*"', "", html)
+
+
+@pytest.fixture
+def varied_posts():
+    staff = StaffUserFactory(username="zenji & <co>")
+    member = UserFactory(username="aiko")
+    return [
+        PostFactory(
+            title='hello <there> & "friends"',
+            status=Post.Status.DRAFT,
+            author=staff,
+            created_at=datetime(2025, 6, 1, 0, 0, tzinfo=UTC),
+        ),
+        PostFactory(
+            title="goodbye",
+            status=Post.Status.PUBLISHED,
+            author=member,
+            created_at=datetime(2024, 12, 31, 12, 0, tzinfo=UTC),
+        ),
+        PostFactory(title="日本語のタイトル", status=Post.Status.ARCHIVED, author=member),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"o": "-2.4"},
+        {"o": "3"},
+        {"q": "hello"},
+        {"q": "aiko", "status__exact": "published"},
+        {"author__is_staff__exact": "1"},
+        {"created_at__year": "2025"},
+        {"created_at__year": "2025", "created_at__month": "6"},
+        {"_popup": "1"},
+        {"_popup": "1", "_to_field": "id"},
+    ],
+)
+def test_changelist_page_is_the_one_django_renders(
+    admin_client, varied_posts, monkeypatch, params, language
+):
+    camp = _page(admin_client, params, language)
+    monkeypatch.setattr(site._registry[Post], "change_list_template", None)
+
+    stock = _page(admin_client, params, language)
+
+    assert camp == stock
+
+
+def test_list_editable_changelist_keeps_djangos_rows(admin_client, varied_posts, monkeypatch):
+    monkeypatch.setattr(site._registry[Post], "list_editable", ("status",))
+    camp = _page(admin_client)
+    monkeypatch.setattr(site._registry[Post], "change_list_template", None)
+
+    stock = _page(admin_client)
+
+    assert 'name="form-0-status"' in camp
+    assert camp == stock
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_changelist_rows_link_to_their_change_pages(admin_client, varied_posts, language):
+    html = _page(admin_client, {"q": "aiko", "o": "2"}, language)
+
+    links = {unescape(title): unescape(url) for url, title in ROW_LINK.findall(html)}
+    filters = "?" + urlencode({"_changelist_filters": "q=aiko&o=2"})
+    assert links == {
+        post.title: reverse("admin:posts_post_change", args=[post.pk]) + filters
+        for post in varied_posts
+        if post.author.username == "aiko"
+    }
+    html = _page(admin_client, language=language)
+    for post in varied_posts:
+        author = reverse("admin:users_user_change", args=[post.author_id])
+        assert f'<a href="{author}">{escape(post.author.username)}</a>' in html
+
+
+def test_changelist_rows_are_sorted_searched_and_filtered(admin_client, varied_posts):
+    def titles(params):
+        return [unescape(t) for _url, t in ROW_LINK.findall(_page(admin_client, params))]
+
+    hello, goodbye, japanese = (post.title for post in varied_posts)
+    assert titles({"o": "1"}) == sorted([hello, goodbye, japanese])
+    assert titles({"o": "-1"}) == sorted([hello, goodbye, japanese], reverse=True)
+    assert titles({"q": "hello"}) == [hello]
+    assert titles({"status__exact": "archived"}) == [japanese]
+    assert titles({"author__is_staff__exact": "0", "o": "1"}) == [goodbye, japanese]
+    assert titles({"created_at__year": "2024"}) == [goodbye]
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "status", "when"),
+    [
+        (
+            "en",
+            "Select this object for an action - goodbye",
+            "Published",
+            "Dec. 31, 2024, 12:00 PM",
+        ),
+        ("ja", "アクション用にこのオブジェクトを選択 - goodbye", "公開", "2024年12月31日 12:00"),
+    ],
+)
+def test_changelist_rows_are_translated(admin_client, varied_posts, language, label, status, when):
+    html = _page(admin_client, {"q": "goodbye"}, language)
+
+    assert f'aria-label="{label}"' in html
+    assert f'<td class="field-status">{status}</td>' in html
+    assert f'<td class="field-created_at nowrap">{when}</td>' in html
+
+
+def test_changelist_actions_act_on_the_ticked_rows(admin_client, varied_posts):
+    html = _page(admin_client, {"status__exact": "draft"})
+    ticked = re.findall(r'name="_selected_action" value="(\d+)" class="action-select"', html)
+    assert 'id="action-toggle"' in html
+
+    _run_action(admin_client, "archive", Post.objects.filter(pk__in=ticked))
+
+    assert ticked == [str(varied_posts[0].pk)]
+    assert Post.objects.get(pk=varied_posts[0].pk).status == Post.Status.ARCHIVED
+    assert Post.objects.filter(status=Post.Status.ARCHIVED).count() == 2
+
+
+def test_changelist_reads_the_rows_in_one_query(admin_client, varied_posts):
+    admin_client.get(CHANGELIST)  # the session's first request notes it as seen
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="ja")
+
+    reads = [q["sql"] for q in queries if 'FROM "posts_post"' in q["sql"]]
+    rows = [sql for sql in reads if '"posts_post"."title"' in sql]
+    assert len(rows) == 1, rows
+    assert 'INNER JOIN "users_user"' in rows[0]
+    # The rows, their capped count and the date hierarchy's range; nothing per row.
+    assert len(reads) == 3, reads
+
+
+def _sidebar(client, url=CHANGELIST, language="en"):
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).text
+    return html.split('<nav class="sticky" id="nav-sidebar"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_changelist_sidebar_follows_the_members_permissions(staff_client_with):
+    client = staff_client_with("posts.view_post")
+    users = reverse("admin:users_user_changelist")
+    assert users not in _sidebar(client)
+
+    client.user.user_permissions.add(Permission.objects.get(codename="view_user"))
+
+    assert users in _sidebar(client)
+    assert reverse("admin:users_user_add") not in _sidebar(client)
+
+
+def test_changelist_sidebar_marks_the_page_shown_in_its_language(admin_client):
+    users = reverse("admin:users_user_changelist")
+
+    on_posts = _sidebar(admin_client)
+    on_users = _sidebar(admin_client, users)
+    in_japanese = _sidebar(admin_client, language="ja")
+
+    assert f'<a href="{CHANGELIST}" aria-current="page">Posts</a>' in on_posts
+    assert f'<a href="{users}" aria-current="page">' in on_users
+    assert f'<a href="{CHANGELIST}" aria-current="page">' not in on_users
+    assert 'aria-label="サイドバー"' in in_japanese

@@ -50,6 +50,38 @@ def test_changelist_search_and_filters(admin_client, params, expected):
     assert {user.username for user in response.context["cl"].result_list} == expected
 
 
+def _page(client, params, language):
+    response = client.get(CHANGELIST, params, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == HTTPStatus.OK
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.text)
+    return re.sub(r'nonce="[^"]*"', "", html)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"o": "-6"},
+        {"q": "hanako"},
+        {"is_staff__exact": "1"},
+        {"_popup": "1", "_to_field": "id"},
+    ],
+)
+def test_changelist_page_is_the_one_django_renders(admin_client, monkeypatch, params, language):
+    """Camp's rows (camp.lists.admin_rows): booleans, empty names, dates as Django shows them."""
+    from django.contrib.admin import site
+
+    UserFactory(username="hanako", name="", is_staff=True, email="h&k@example.com")
+    UserFactory(username="taro <t>", is_active=False)
+    camp = _page(admin_client, params, language)
+    monkeypatch.setattr(site._registry[User], "change_list_template", None)
+
+    stock = _page(admin_client, params, language)
+
+    assert camp == stock
+
+
 def test_add_page(admin_client):
     response = admin_client.get(reverse("admin:users_user_add"))
 
