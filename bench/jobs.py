@@ -7,9 +7,8 @@ with `seed_demo`, then:
 
 0. where a batch of the bulk status change spends its time: the batch's one
    statement (UPDATE of 1,000 posts and INSERT of their history rows) timed
-   in transactions that are rolled back, with every index, without the three
-   trigram GIN indexes, and without any index but the primary key (median of
-   --statement-rounds each);
+   in transactions that are rolled back, with every index and without any
+   index but the primary key (median of --statement-rounds each);
 
 then, each with a real `manage.py worker` process:
 
@@ -22,17 +21,21 @@ then, each with a real `manage.py worker` process:
    version bumped exactly once, exactly one history entry per post for that
    job, every user's post count still exact, the job done with every row
    counted;
-3. import --import-users new users (default 100,000) from one CSV as a member
+3. the baseline: steps 0 and 1 again with the three trigram GIN indexes back
+   on posts_post, where they were until posts/migrations/0009 moved them to
+   posts_postsearch (built for the run, dropped after it), and both side by
+   side as a ratio;
+4. import --import-users new users (default 100,000) from one CSV as a member
    does: the upload read and stored (the request's part, timed), its preview
    job and its import job, each with rows/s and the worker's peak memory;
    then the request's part alone for the largest upload (--upload-rows posts,
    about 180 MB), against gunicorn's 30 s timeout;
-4. export every post to XLSX as a job (the post list's export past its
+5. export every post to XLSX as a job (the post list's export past its
    in-request limit): seconds from the first to the last batch, the file's
    size, and the worker's peak memory against its memory after the first
    batch.
 
-Skip steps with --skip (e.g. `--skip import,xlsx`).
+Skip steps with --skip (e.g. `--skip baseline,import,xlsx`).
 """
 
 from __future__ import annotations
@@ -166,7 +169,15 @@ INSERT INTO posts_historicalpost
     ({COLUMNS}, history_date, history_change_reason, history_type, history_user_id)
 SELECT {COLUMNS}, now(), 'Bulk status change', '~', NULL FROM changed
 """  # noqa: S608
-TRIGRAM_INDEXES = ("posts_post_title_trgm", "posts_post_content_trgm", "posts_post_phrase_trgm")
+#: The search indexes as they were on posts_post until posts/migrations/0009
+#: moved them to posts_postsearch: the baseline puts them back for its run.
+POSTS_SEARCH_INDEXES = {
+    "posts_post_title_trgm": "USING gin ((upper(title::text)) gin_trgm_ops)",
+    "posts_post_content_trgm": "USING gin ((upper(content::text)) gin_trgm_ops)",
+    "posts_post_phrase_trgm": (
+        "USING gin ((replace(upper(title::text || ' ' || content::text), ' ', 'ᚠ')) gin_trgm_ops)"
+    ),
+}
 
 
 def recreate_database() -> None:
@@ -221,22 +232,26 @@ def load() -> str:
 
 
 def next_batch(conn, after: int) -> list[int]:
-    """Lock the next 1,000 posts not archived after id `after`; fewer at the end."""
+    """Lock the next 1,000 posts after id `after`; fewer at the end.
+
+    Archiving an archived post costs what archiving any post does: the
+    "updated" time changes, so every index takes the row again.
+    """
     return [
         pk
         for (pk,) in conn.execute(
-            "SELECT id FROM posts_post WHERE id > %s AND status <> 'archived' "
-            "ORDER BY id LIMIT 1000 FOR UPDATE",
-            [after],
+            "SELECT id FROM posts_post WHERE id > %s ORDER BY id LIMIT 1000 FOR UPDATE", [after]
         )
     ]
 
 
-def statement_costs(rounds: int) -> dict:
+def statement_costs(rounds: int, *, baseline: bool = False) -> dict:
     """Milliseconds of the batch statement for 1,000 posts, by the indexes it has to update.
 
-    Each round locks the next 1,000 posts not archived, runs the statement and
-    rolls it all back (the indexes dropped inside the transaction come back).
+    Each round locks the next 1,000 posts, runs the statement and rolls it
+    all back (the indexes dropped inside the transaction come back). With
+    `baseline`, only the posts_post indexes as they are (the search indexes
+    put back) are timed.
     """
     others = (
         "posts_post_created_idx",
@@ -245,11 +260,10 @@ def statement_costs(rounds: int) -> dict:
         "posts_post_title_idx",
         "posts_post_updated_idx",
     )
-    setups = {
-        "every index": (),
-        "without the trigram indexes": TRIGRAM_INDEXES,
-        "primary key only": (*TRIGRAM_INDEXES, *others),
-    }
+    if baseline:
+        setups = {"every index, the search indexes on posts_post": ()}
+    else:
+        setups = {"every index": (), "primary key only": others}
     costs, after = {}, 0
     with psycopg.connect(DB_URL) as conn:
         for name, dropped in setups.items():
@@ -282,7 +296,10 @@ def watch(worker: subprocess.Popen, job_id: int) -> tuple[int, list[tuple[float,
 
 
 def archive_all(env: dict) -> dict:
-    job_id = enqueue("archive", env)
+    with psycopg.connect(DB_URL) as conn:
+        pending = conn.execute("SELECT 1 FROM posts_post WHERE status <> 'archived' LIMIT 1")
+        action = "archive" if pending.fetchone() else "publish"
+    job_id = enqueue(action, env)
     total = job_row(job_id)["total"]
     worker = start_worker(env, "--until-idle")
     peak, samples = watch(worker, job_id)
@@ -312,6 +329,39 @@ LEFT JOIN (SELECT author_id, count(*) AS n FROM posts_post GROUP BY author_id) p
     ON p.author_id = u.id
 WHERE u.post_count <> COALESCE(p.n, 0)
 """
+
+
+class search_indexes_on_posts:
+    """Put the search indexes back on posts_post for a `with` block; drop them after it."""
+
+    def __enter__(self) -> None:
+        with psycopg.connect(DB_URL, autocommit=True) as conn:
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            for name, definition in POSTS_SEARCH_INDEXES.items():
+                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON posts_post {definition}")
+
+    def __exit__(self, *exc) -> None:
+        with psycopg.connect(DB_URL, autocommit=True) as conn:
+            for name in POSTS_SEARCH_INDEXES:
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def print_archive(archive: dict, label: str = "archive all as one job") -> None:
+    verdict = "met" if archive["rows_per_s"] >= GOAL_ROWS_PER_S else "missed"
+    print(
+        f"{label}: {archive['rows']:,} rows in {archive['seconds']:.1f} s, "
+        f"{archive['rows_per_s']:,.0f} rows/s vs goal {GOAL_ROWS_PER_S:,} ({verdict}); "
+        f"worker RSS peak {archive['peak_mb']:.0f} MB, {archive['rss_start_mb']:.0f} MB "
+        f"at the start, {archive['rss_10_mb']:.0f} MB at 10 %, "
+        f"{archive['rss_90_mb']:.0f} MB at 90 %, {archive['rss_end_mb']:.0f} MB at the end"
+    )
+
+
+def print_costs(costs: dict, rounds: int) -> None:
+    print(
+        f"batch statement, 1,000 posts (rolled back, median of {rounds}): "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in costs.items())
+    )
 
 
 def kill_and_resume(env: dict) -> dict:
@@ -451,7 +501,7 @@ def main() -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="steps to leave out: statement,archive,resume,import,upload,xlsx",
+        help="steps to leave out: statement,archive,resume,baseline,import,upload,xlsx",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -473,22 +523,11 @@ def main() -> None:
         if "statement" not in skip:
             print(f"[load {load()}]")
             costs = statement_costs(args.statement_rounds)
-            print(
-                "batch statement, 1,000 posts (rolled back, median of "
-                f"{args.statement_rounds}): "
-                + ", ".join(f"{name} {ms:.0f} ms" for name, ms in costs.items())
-            )
+            print_costs(costs, args.statement_rounds)
         if "archive" not in skip:
             print(f"[load {load()}]")
             archive = archive_all(env)
-            verdict = "met" if archive["rows_per_s"] >= GOAL_ROWS_PER_S else "missed"
-            print(
-                f"archive all as one job: {archive['rows']:,} rows in {archive['seconds']:.1f} s, "
-                f"{archive['rows_per_s']:,.0f} rows/s vs goal {GOAL_ROWS_PER_S:,} ({verdict}); "
-                f"worker RSS peak {archive['peak_mb']:.0f} MB, {archive['rss_start_mb']:.0f} MB "
-                f"at the start, {archive['rss_10_mb']:.0f} MB at 10 %, "
-                f"{archive['rss_90_mb']:.0f} MB at 90 %, {archive['rss_end_mb']:.0f} MB at the end"
-            )
+            print_archive(archive)
         if "resume" not in skip:
             print(f"[load {load()}]")
             resume = kill_and_resume(env)
@@ -501,6 +540,21 @@ def main() -> None:
                 f"bumped exactly once, {resume['counts_off']:,} users' post counts off: "
                 f"{'OK' if resume['ok'] else 'WRONG'}"
             )
+        if "baseline" not in skip:
+            print(f"[load {load()}] baseline: the search indexes back on posts_post ...")
+            with search_indexes_on_posts():
+                if "statement" not in skip:
+                    before = statement_costs(args.statement_rounds, baseline=True)
+                    print_costs(before, args.statement_rounds)
+                print(f"[load {load()}]")
+                baseline = archive_all(env)
+            print_archive(baseline, "baseline, the search indexes on posts_post")
+            if "archive" not in skip:
+                ratio = archive["rows_per_s"] / baseline["rows_per_s"]
+                print(
+                    f"status change: {archive['rows_per_s']:,.0f} vs "
+                    f"{baseline['rows_per_s']:,.0f} rows/s = {ratio:.1f}x the baseline"
+                )
         if "import" not in skip:
             print(f"[load {load()}]")
             imported = import_users(env, args.import_users)

@@ -70,8 +70,17 @@ DEEP_PAGE = 10_000
 #: cursor of page DEEP_PAGE: the last row of the page before it.
 DEEP_CURSOR_ROW = (DEEP_PAGE - 1) * PER_PAGE
 SEARCH_ROUNDS = 3
-VACUUM_TABLES = ("posts_post", "users_user", "posts_historicalpost", "users_historicaluser")
-TRIGRAM_INDEXES = ("posts_post_title_trgm", "posts_post_content_trgm")
+VACUUM_TABLES = (
+    "posts_post",
+    "posts_postsearch",
+    "users_user",
+    "posts_historicalpost",
+    "users_historicaluser",
+)
+TRIGRAM_INDEXES = ("posts_postsearch_title_trgm", "posts_postsearch_content_trgm")
+#: The indexes of the text the marker words go into (a title), dropped while
+#: they are written.
+TITLE_INDEXES = ("posts_postsearch_title_trgm", "posts_postsearch_phrase_trgm")
 # Common words of the demo data (about 225,000 and 49,000 matching posts), two
 # phrases (about 900 and 1,100) and a two-character word trigrams cannot serve.
 SEARCHES = ("coffee", "ラーメン", "river coffee", "京都温泉", "温泉")
@@ -211,7 +220,7 @@ def mark_search_words() -> bool:
 
     Chosen by id, so the shares hold whatever the seed: 0.1 %, 1 %, 10 % and
     30 % of the posts, each with an English and a Japanese word (the sets do
-    not overlap). The title's trigram index is dropped for the UPDATE and
+    not overlap). The titles' trigram indexes are dropped for the UPDATE and
     built again after it (updating a GIN index row by row is far slower).
     Returns whether it wrote anything.
     """
@@ -237,18 +246,21 @@ def mark_search_words() -> bool:
     print("writing the search marker words into post titles ...", flush=True)
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'posts_post_title_trgm'")
-        index = cursor.fetchone()
-        if index:
-            cursor.execute("DROP INDEX posts_post_title_trgm")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+            [list(TITLE_INDEXES)],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
         where = " OR ".join("id %% %s = ANY(%s)" for _ in groups)
         where_params = [v for (modulus, remainders) in groups for v in (modulus, list(remainders))]
         cursor.execute(
             f"UPDATE posts_post SET title = title || CASE {' '.join(cases)} END WHERE {where}",  # noqa: S608 (constants)
             params + where_params,
         )
-        if index:
-            cursor.execute(index[0])
+        for _name, definition in indexes:
+            cursor.execute(definition)
     print(f"marked in {time.monotonic() - started:.1f} s", flush=True)
     return True
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from camp.records.history import CampHistoricalRecords
 
-#: A space, and what it becomes in posts_post_phrase_trgm (posts/migrations/0008).
+#: A space, and what it becomes in posts_postsearch_phrase_trgm (posts/migrations/0009).
 PHRASE_SPACE = "' '"
 PHRASE_LETTER = "'ᚠ'"
 
@@ -14,8 +14,9 @@ PHRASE_LETTER = "'ᚠ'"
 class PhraseMatch(models.Expression):
     """The post's title and content, each space mapped to a letter, contain `pattern`.
 
-    Exactly the expression of the posts_post_phrase_trgm index, so PostgreSQL
-    can use it; written per query so the table's alias is the query's own.
+    Exactly the expression of the posts_postsearch_phrase_trgm index, so
+    PostgreSQL can use it; written per query so the table's alias is the
+    query's own.
     """
 
     output_field = models.BooleanField()
@@ -34,23 +35,53 @@ class PhraseMatch(models.Expression):
         )
 
 
+class Holds(models.Func):
+    """`field` holds `text`, ignoring case: what icontains tests, without LIKE.
+
+    No trigram index serves it, so the planner checks it row by row on what
+    another condition found, rather than reading an index for it as well.
+    """
+
+    output_field = models.BooleanField()
+    template = "strpos(upper(%(expressions)s), upper(%(text)s)) > 0"
+
+    def __init__(self, field: str, text: str) -> None:
+        super().__init__(field, text=models.Value(text))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text_sql, text_params = compiler.compile(self.extra["text"])
+        sql, params = super().as_sql(compiler, connection, text=text_sql, **extra_context)
+        return sql, (*params, *text_params)
+
+
 class PostQuerySet(models.QuerySet):
     def search(self, query: str) -> "PostQuerySet":
-        """Posts whose title or content contains `query`, ignoring case."""
+        """Posts whose title or content contains `query`, ignoring case.
+
+        The text is looked up in PostSearch, the posts' searchable copy, which
+        holds the search indexes.
+        """
         # PostgreSQL text cannot hold NUL, and no stored value contains one.
         query = query.replace("\x00", "").strip()
         if not query:
             return self
-        matches = models.Q(title__icontains=query) | models.Q(content__icontains=query)
         connection = connections[self.db]
         if connection.vendor == "postgresql" and len(query.split()) > 1:
             # A phrase: the trigram indexes cannot see word order, the phrase
             # index can. Its condition only narrows the candidates (whatever
             # holds the phrase in the title or the content holds it in their
-            # joined, translated text); `matches` still decides.
-            phrase = PhraseMatch(connection.ops.prep_for_like_query(query))
-            return self.filter(phrase, matches)
-        return self.filter(matches)
+            # joined, translated text); the title and content, checked on
+            # each candidate, decide. (The word indexes would only add every
+            # post holding the words anywhere.)
+            texts = PostSearch.objects.filter(
+                PhraseMatch(connection.ops.prep_for_like_query(query)),
+                Holds("title", query) | Holds("content", query),
+            )
+        else:
+            texts = PostSearch.objects.filter(
+                models.Q(title__icontains=query) | models.Q(content__icontains=query)
+            )
+        return self.filter(pk__in=texts.values("post"))
 
 
 class Post(models.Model):
@@ -102,3 +133,33 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("posts:detail", kwargs={"pk": self.pk})
+
+
+class PostSearch(models.Model):
+    """The title and content of a post, copied by database triggers, with the search indexes.
+
+    The trigram indexes of a post's text are the costly ones to write, and
+    PostgreSQL writes every index of a row again whenever anything indexed in
+    it changes: kept on posts_post they made a status change four times
+    dearer. Here they are written only when the title or the content changes
+    (posts/migrations/0009: triggers on posts_post insert, update and delete
+    the copy, whatever writes the posts).
+    """
+
+    post = models.OneToOneField(
+        Post,
+        primary_key=True,
+        # The delete trigger removes the copy; Django has nothing to do.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    title = models.CharField(max_length=200)
+    content = models.TextField(blank=True)
+
+    class Meta:
+        # Never shown or edited: no permissions to grant.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.title

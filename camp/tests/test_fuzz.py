@@ -323,7 +323,8 @@ def same_count(label: str) -> Callable[[dict, dict], None]:
     return check
 
 
-POST_TABLES = {"posts.Post", "posts.HistoricalPost"}
+#: A post's searchable copy (PostSearch) is written by triggers with the post.
+POST_TABLES = {"posts.Post", "posts.PostSearch", "posts.HistoricalPost"}
 USER_TABLES = {"users.User", "users.HistoricalUser"}
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from camp.dashboard import seeding
 from camp.dashboard.seeding import DEMO_PREFIX, seed_demo
 from camp.models import PendingIndex
-from posts.models import Post
+from posts.models import Post, PostSearch
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,10 @@ def test_a_big_load_outside_a_transaction_builds_the_indexes_after_committing(
     assert _indexes() == before
     assert not PendingIndex.objects.exists()
     assert Post.objects.count() == 20
+    assert Post.objects.search(Post.objects.first().title).exists()
+    assert sorted(PostSearch.objects.values_list("post_id", "title", "content")) == sorted(
+        Post.objects.values_list("id", "title", "content")
+    )
     assert Post.history.filter(history_type="+").count() == 20
     assert User.history.filter(history_type="+", username__startswith=DEMO_PREFIX).count() == 5
 
@@ -151,10 +155,10 @@ def test_a_big_load_outside_a_transaction_builds_the_indexes_after_committing(
 def test_indexes_an_interrupted_load_left_dropped_are_built_first():
     before = _indexes()
     PendingIndex.objects.create(
-        name="posts_post_title_trgm", definition=before["posts_post_title_trgm"]
+        name="posts_postsearch_title_trgm", definition=before["posts_postsearch_title_trgm"]
     )
     with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX posts_post_title_trgm")
+        cursor.execute("DROP INDEX posts_postsearch_title_trgm")
 
     seed_demo(users=2, posts=2, seed=16)
 
