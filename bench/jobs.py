@@ -46,6 +46,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from common import MANAGE, PG_SERVER, PYTHON, ROOT, bench_env, manage
@@ -245,25 +247,24 @@ def next_batch(conn, after: int) -> list[int]:
     ]
 
 
-def statement_costs(rounds: int, *, baseline: bool = False) -> dict:
-    """Milliseconds of the batch statement for 1,000 posts, by the indexes it has to update.
+#: Indexes of posts_post besides the primary key (and, before 0009, the search indexes).
+OTHER_INDEXES = (
+    "posts_post_created_idx",
+    "posts_post_author_created_idx",
+    "posts_post_status_created_idx",
+    "posts_post_title_idx",
+    "posts_post_updated_idx",
+    "posts_post_id_created_idx",
+)
 
-    Each round locks the next 1,000 posts, runs the statement and rolls it
-    all back (the indexes dropped inside the transaction come back). With
-    `baseline`, only the posts_post indexes as they are (the search indexes
-    put back) are timed.
+
+def statement_costs(rounds: int, setups: dict[str, tuple[str, ...]]) -> dict:
+    """Milliseconds of the batch statement for 1,000 posts, for each setup's indexes.
+
+    `setups` maps a name to the indexes dropped for it. Each round locks the
+    next 1,000 posts, runs the statement and rolls it all back (the indexes
+    dropped inside the transaction come back).
     """
-    others = (
-        "posts_post_created_idx",
-        "posts_post_author_created_idx",
-        "posts_post_status_created_idx",
-        "posts_post_title_idx",
-        "posts_post_updated_idx",
-    )
-    if baseline:
-        setups = {"every index, the search indexes on posts_post": ()}
-    else:
-        setups = {"every index": (), "primary key only": others}
     costs, after = {}, 0
     with psycopg.connect(DB_URL) as conn:
         for name, dropped in setups.items():
@@ -331,17 +332,16 @@ WHERE u.post_count <> COALESCE(p.n, 0)
 """
 
 
-class search_indexes_on_posts:
+@contextmanager
+def search_indexes_on_posts() -> Iterator[None]:
     """Put the search indexes back on posts_post for a `with` block; drop them after it."""
-
-    def __enter__(self) -> None:
-        with psycopg.connect(DB_URL, autocommit=True) as conn:
-            conn.execute("SET maintenance_work_mem = '512MB'")
-            for name, definition in POSTS_SEARCH_INDEXES.items():
-                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON posts_post {definition}")
-
-    def __exit__(self, *exc) -> None:
-        with psycopg.connect(DB_URL, autocommit=True) as conn:
+    with psycopg.connect(DB_URL, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '512MB'")
+        for name, definition in POSTS_SEARCH_INDEXES.items():
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON posts_post {definition}")
+        try:
+            yield
+        finally:
             for name in POSTS_SEARCH_INDEXES:
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
 
@@ -522,7 +522,9 @@ def main() -> None:
         print(f"seeded {args.posts:,} posts in {time.perf_counter() - started:.0f} s")
         if "statement" not in skip:
             print(f"[load {load()}]")
-            costs = statement_costs(args.statement_rounds)
+            costs = statement_costs(
+                args.statement_rounds, {"every index": (), "primary key only": OTHER_INDEXES}
+            )
             print_costs(costs, args.statement_rounds)
         if "archive" not in skip:
             print(f"[load {load()}]")
@@ -544,7 +546,10 @@ def main() -> None:
             print(f"[load {load()}] baseline: the search indexes back on posts_post ...")
             with search_indexes_on_posts():
                 if "statement" not in skip:
-                    before = statement_costs(args.statement_rounds, baseline=True)
+                    before = statement_costs(
+                        args.statement_rounds,
+                        {"every index, the search indexes on posts_post": ()},
+                    )
                     print_costs(before, args.statement_rounds)
                 print(f"[load {load()}]")
                 baseline = archive_all(env)

@@ -17,3 +17,17 @@ class PostgreSQLOnly(migrations.RunSQL):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class VendorSQL(migrations.RunSQL):
+    """RunSQL with statements of its own for each database vendor; any other vendor gets none.
+
+    `sql` and `reverse_sql` map a vendor ("postgresql", "sqlite") to a list of
+    statements, each run whole, so a PL/pgSQL body is never split.
+    """
+
+    def __init__(self, sql: dict[str, list[str]], reverse_sql: dict[str, list[str]], **kwargs):
+        super().__init__(sql=sql, reverse_sql=reverse_sql, **kwargs)
+
+    def _run_sql(self, schema_editor, sqls):
+        super()._run_sql(schema_editor, sqls.get(schema_editor.connection.vendor, []))

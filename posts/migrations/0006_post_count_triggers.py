@@ -17,6 +17,8 @@ recounts a user whose count was written with a wrong value.
 
 from django.db import migrations
 
+from camp.ops.db import VendorSQL
+
 RECOUNT = """
 UPDATE users_user SET post_count = COALESCE(
     (SELECT count(*) FROM posts_post WHERE posts_post.author_id = users_user.id), 0
@@ -130,29 +132,15 @@ SQLITE_REVERSE = [
 ]
 
 
-def create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    schema_editor.execute(RECOUNT)
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL)
-    elif vendor == "sqlite":
-        for statement in SQLITE:
-            schema_editor.execute(statement)
-
-
-def drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_REVERSE)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("posts", "0005_version"),
         ("users", "0006_post_count"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [
+        VendorSQL(
+            sql={"postgresql": [RECOUNT, POSTGRESQL], "sqlite": [RECOUNT, *SQLITE]},
+            reverse_sql={"postgresql": [POSTGRESQL_REVERSE], "sqlite": SQLITE_REVERSE},
+        )
+    ]

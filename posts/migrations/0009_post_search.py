@@ -29,6 +29,8 @@ thousand-odd matches of a rare word (6 against 18 ms for `京都温泉`).
 
 from django.db import migrations, models
 
+from camp.ops.db import VendorSQL
+
 POSTGRESQL = """
 CREATE FUNCTION posts_postsearch_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -151,24 +153,6 @@ SQLITE_REVERSE = [
 ]
 
 
-def create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL)
-    elif vendor == "sqlite":
-        for statement in SQLITE:
-            schema_editor.execute(statement)
-
-
-def drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_REVERSE)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("posts", "0008_phrase_index_spaces_only"),
@@ -196,5 +180,8 @@ class Migration(migrations.Migration):
                 "default_permissions": (),
             },
         ),
-        migrations.RunPython(create, drop, elidable=False),
+        VendorSQL(
+            sql={"postgresql": [POSTGRESQL], "sqlite": SQLITE},
+            reverse_sql={"postgresql": [POSTGRESQL_REVERSE], "sqlite": SQLITE_REVERSE},
+        ),
     ]
